@@ -1,0 +1,35 @@
+# Two commands for a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint demo-reset worker bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(BIN)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check portal workers tests bench
+	$(BIN)/mypy
+
+demo-reset: $(BIN)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo --reset
+
+worker: $(BIN)/.installed
+	$(FLASK) worker
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench

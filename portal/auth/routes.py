@@ -1,0 +1,68 @@
+"""Staff login, logout and setting a password from a one-time link."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from portal.auth import services
+from portal.auth.forms import LoginForm, SetPasswordForm
+from portal.extensions import login_manager
+from portal.web import jdatetime
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "ログインしてください。"
+login_manager.login_message_category = "info"
+
+BAD_LOGIN = "ログインIDまたはパスワードが正しくありません。"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.login_id.data, form.password.data)
+        if result.user:
+            services.log_in(result.user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
+        if result.locked_until:
+            form.form_errors.append(
+                "ログインの失敗が続いたため、このIDは "
+                f"{jdatetime(result.locked_until)} までログインできません。"
+            )
+        else:
+            form.form_errors.append(BAD_LOGIN)
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    services.log_out()
+    flash("ログアウトしました。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = services.redeem_password_link(token, form.password.data)
+        if user is None:
+            return render_template("auth/link_invalid.html"), 410
+        flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,127 @@
+"""Staff authentication and server-side staff sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy import select, update
+
+from portal import clock, security
+from portal.auth import throttle
+from portal.extensions import db, login_manager
+from portal.models import PasswordToken, StaffSession, StaffUser
+
+REALM = "staff"
+SESSION_KEY = "staff_sid"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: StaffUser | None = None
+    locked_until: datetime | None = None
+
+
+def authenticate(login_id: str, password: str) -> LoginResult:
+    """Check a staff login. Unknown ID and wrong password look and take the same."""
+    until = throttle.locked_until(REALM, login_id)
+    if until is not None:
+        security.spend_verify_time()
+        return LoginResult(locked_until=until)
+    user = db.session.scalar(
+        select(StaffUser).where(StaffUser.login_id == throttle.normalise(login_id))
+    )
+    ok = security.verify_password(user.password_hash if user else None, password)
+    if not (ok and user and user.active):
+        throttle.record_failure(REALM, login_id)
+        return LoginResult()
+    throttle.reset(REALM, login_id)
+    return LoginResult(user=user)
+
+
+def log_in(user: StaffUser) -> None:
+    """Start a server-side session for ``user`` and bind it to this browser."""
+    token = security.new_token()
+    hours = current_app.config["STAFF_SESSION_HOURS"]
+    db.session.add(
+        StaffSession(
+            token_hash=security.token_hash(token),
+            user_id=user.id,
+            expires_at=clock.now() + timedelta(hours=hours),
+        )
+    )
+    db.session.commit()
+    session.clear()  # nothing from before the login survives it
+    session[SESSION_KEY] = token
+    login_user(user)
+
+
+def log_out(reason: str = "logout") -> None:
+    """End this browser's staff session, on the server too."""
+    token = session.get(SESSION_KEY)
+    if token:
+        end_sessions(StaffSession.token_hash == security.token_hash(token), reason)
+        db.session.commit()
+    logout_user()
+    session.pop(SESSION_KEY, None)
+
+
+def end_sessions(condition, reason: str) -> None:
+    """Mark the matching open sessions ended (the caller commits)."""
+    db.session.execute(
+        update(StaffSession)
+        .where(condition, StaffSession.ended_at.is_(None))
+        .values(ended_at=clock.now(), end_reason=reason)
+    )
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> StaffUser | None:
+    """Flask-Login: the user only if this browser's server-side session is still open."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    row = db.session.scalar(
+        select(StaffSession).where(
+            StaffSession.token_hash == security.token_hash(token),
+            StaffSession.ended_at.is_(None),
+            StaffSession.expires_at > clock.now(),
+        )
+    )
+    if row is None or str(row.user_id) != user_id or not row.user.active:
+        return None
+    return row.user
+
+
+def issue_password_link(user: StaffUser) -> str:
+    """A one-time token for ``user`` to set a password (only its hash is stored)."""
+    token = security.new_token()
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    db.session.add(
+        PasswordToken(
+            token_hash=security.token_hash(token),
+            staff_user_id=user.id,
+            expires_at=clock.now() + timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def redeem_password_link(token: str, password: str) -> StaffUser | None:
+    """Set the password of the link's user; None if the link is unknown, used or expired."""
+    row = db.session.scalar(
+        select(PasswordToken).where(
+            PasswordToken.token_hash == security.token_hash(token),
+            PasswordToken.staff_user_id.is_not(None),
+        )
+    )
+    if row is None or row.used_at is not None or row.expires_at < clock.now():
+        return None
+    user = db.session.get(StaffUser, row.staff_user_id)
+    user.password_hash = security.hash_password(password)
+    row.used_at = clock.now()
+    end_sessions(StaffSession.user_id == user.id, "password")
+    db.session.commit()
+    return user

@@ -1,0 +1,72 @@
+"""Configuration read from the environment (names in DESIGN section 4)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """Turn DATABASE_URL into a SQLAlchemy URI; SQLite under instance/ by default."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+    # psycopg 3 is the driver we ship; plain postgres URLs would pick psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict[str, object]:
+    """Everything the app reads from the environment, with development defaults."""
+    base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    https = base_url.startswith("https://")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_uri(os.environ.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", "e-Library 事務局 <noreply@elibrary.example.jp>"
+        ),
+        "PORTAL_BASE_URL": base_url,
+        "PORTAL_TODAY": os.environ.get("PORTAL_TODAY") or None,
+        "LEARNER_IDLE_MINUTES": int(os.environ.get("LEARNER_IDLE_MINUTES", "20")),
+        "SESSION_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+    }
+
+
+# Settings that are not read from the environment: they are part of the design.
+FIXED = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_NAME": "portal_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    # Lax, not Strict: a coordinator following a link in one of our emails must arrive
+    # logged in. Every state change is a POST, which Lax does not send cross-site and
+    # which also needs a CSRF token.
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+    "STAFF_SESSION_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    "OUTBOX_BATCH_SIZE": 200,
+    "OUTBOX_LEASE_SECONDS": 120,
+    "OUTBOX_RETRY_DELAYS": [30, 120, 600, 1800, 7200],
+    "PASSWORD_LINK_HOURS": 72,
+}

@@ -1,0 +1,36 @@
+"""The domain model, in the domain's words."""
+
+from portal.models.audit import AuditEntry
+from portal.models.contract import Contract, Enrolment, Renewal
+from portal.models.library import Course, Library
+from portal.models.organisation import Distributor, DistributorPrefecture, Organisation
+from portal.models.outbox import EmailAttachment, EmailBatch, OutboundEmail
+from portal.models.people import (
+    Learner,
+    LearnerSession,
+    LoginThrottle,
+    PasswordToken,
+    StaffSession,
+    StaffUser,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Contract",
+    "Course",
+    "Distributor",
+    "DistributorPrefecture",
+    "EmailAttachment",
+    "EmailBatch",
+    "Enrolment",
+    "Learner",
+    "LearnerSession",
+    "Library",
+    "LoginThrottle",
+    "Organisation",
+    "OutboundEmail",
+    "PasswordToken",
+    "Renewal",
+    "StaffSession",
+    "StaffUser",
+]

@@ -1,0 +1,131 @@
+"""Writing emails into the outbox, in the same transaction as the change that causes them.
+
+Templates live in ``templates/email/<event>_to_<recipient>.txt`` (and ``.html``), Japanese
+first, the subject in ``{% block subject %}``. The kind of an email is its template name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+from sqlalchemy import func, select, update
+
+from portal import clock, jobs
+from portal.dbutil import insert_ignoring_conflicts
+from portal.extensions import db
+from portal.models import EmailBatch, OutboundEmail
+from portal.models.outbox import FAILED, QUEUED, SENDING, SENT
+
+SEND_JOB = "workers.emails.send_outbox"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+
+
+def render(template: str, **context) -> Rendered:
+    """Subject, text and HTML body of ``templates/email/<template>``."""
+    context.setdefault("base_url", current_app.config["PORTAL_BASE_URL"])
+    app = current_app._get_current_object()
+    txt = app.jinja_env.get_template(f"email/{template}.txt")
+    subject = "".join(txt.blocks["subject"](txt.new_context(context))).strip()
+    text = render_template(f"email/{template}.txt", **context).strip() + "\n"
+    try:
+        html = render_template(f"email/{template}.html", **context)
+    except TemplateNotFound:
+        html = None
+    return Rendered(" ".join(subject.split()), text, html)
+
+
+def message_id(key: str) -> str:
+    """A Message-ID that stays the same for every attempt at one email."""
+    domain = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2]
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain or 'elibrary.invalid'}>"
+
+
+def row_for(
+    template: str,
+    to: str,
+    key: str,
+    *,
+    organisation_id: int | None = None,
+    batch_id: int | None = None,
+    **context,
+) -> dict:
+    """The outbox row (as a dict) of one email, rendered now."""
+    mail = render(template, **context)
+    return {
+        "kind": template,
+        "recipient": to,
+        "subject": mail.subject,
+        "body_text": mail.text,
+        "body_html": mail.html,
+        "idempotency_key": key,
+        "message_id": message_id(key),
+        "organisation_id": organisation_id,
+        "batch_id": batch_id,
+        "status": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": clock.now(),
+        "created_at": clock.now(),
+    }
+
+
+def insert_rows(rows: Iterable[dict]) -> int:
+    """Insert outbox rows, skipping any whose idempotency key exists; how many were new."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    stmt = insert_ignoring_conflicts(OutboundEmail, ["idempotency_key"])
+    result = db.session.execute(stmt.returning(OutboundEmail.id), rows)
+    inserted = len(result.all())
+    if inserted:
+        jobs.enqueue(SEND_JOB, queue="emails")
+    return inserted
+
+
+def queue_email(template: str, to: str, key: str, **kwargs) -> bool:
+    """Write one email to the outbox unless ``key`` was used before; True if it is new.
+
+    The caller commits; the send job is enqueued only after that commit.
+    """
+    return insert_rows([row_for(template, to, key, **kwargs)]) == 1
+
+
+def batch_progress(batch: EmailBatch) -> dict[str, int]:
+    """Counts of a bulk send by state, read from its outbox rows."""
+    counts = dict(
+        db.session.execute(
+            select(OutboundEmail.status, func.count())
+            .where(OutboundEmail.batch_id == batch.id)
+            .group_by(OutboundEmail.status)
+        ).all()
+    )
+    total = batch.total if batch.total is not None else sum(counts.values())
+    return {
+        "total": total,
+        "sent": counts.get(SENT, 0),
+        "failed": counts.get(FAILED, 0),
+        "pending": counts.get(QUEUED, 0) + counts.get(SENDING, 0),
+    }
+
+
+def resend(email_ids: Iterable[int]) -> int:
+    """Put failed emails back in the queue (an operator's or coordinator's decision)."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(list(email_ids)), OutboundEmail.status == FAILED)
+        .values(status=QUEUED, attempts=0, next_attempt_at=clock.now(), last_error=None)
+    )
+    if result.rowcount:
+        jobs.enqueue(SEND_JOB, queue="emails")
+    return result.rowcount

@@ -1,0 +1,112 @@
+"""What every page shares: the refusal answer, page-or-partial rendering, error pages,
+and the template filters for Japanese dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from portal import clock
+
+WEEKDAYS = "月火水木金土日"
+
+# The menu of each role; an entry appears once its area's blueprint is registered.
+NAV = {
+    "operator": [("ops.renewals", "継続申込の承認"), ("ops.outbox", "送信メール")],
+    "coordinator": [("renewal.index", "継続手続き")],
+    "distributor": [("orders.index", "注文一覧")],
+}
+
+
+class Refused(Exception):
+    """A rule says no: a step not open yet, closed or locked. Answered with 409.
+
+    ``why`` says what rule applies; ``todo`` what the person can do instead.
+    """
+
+    status = 409
+
+    def __init__(self, why: str, todo: str | None = None, *, title: str = "この操作はできません"):
+        super().__init__(why)
+        self.why = why
+        self.todo = todo
+        self.title = title
+
+
+def is_htmx() -> bool:
+    """Whether this request came from htmx (and not as a boosted full navigation)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def render(page: str, partial: str | None = None, status: int = 200, **context):
+    """The full page, or only ``partial`` when htmx asked for a fragment."""
+    template = partial if partial and is_htmx() else page
+    return render_template(template, **context), status
+
+
+def jdate(value: date | datetime | None, weekday: bool = False) -> str:
+    """2026年12月10日 (木) in Tokyo time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.tokyo(value).date()
+    text = f"{value.year}年{value.month}月{value.day}日"
+    return f"{text}({WEEKDAYS[value.weekday()]})" if weekday else text
+
+
+def jdatetime(value: datetime | None) -> str:
+    """2026年12月10日 14:05 in Tokyo time."""
+    if value is None:
+        return ""
+    local = clock.tokyo(value)
+    return f"{jdate(local.date())} {local:%H:%M}"
+
+
+def jmonth(value: date | None) -> str:
+    """2026年12月."""
+    return "" if value is None else f"{value.year}年{value.month}月"
+
+
+def register(app: Flask) -> None:
+    """Error pages and template helpers."""
+    app.jinja_env.filters.update(jdate=jdate, jdatetime=jdatetime, jmonth=jmonth)
+    app.jinja_env.globals.update(today=clock.today)
+
+    @app.context_processor
+    def navigation():
+        user = current_user
+        if not user.is_authenticated:
+            return {"nav_links": []}
+        links = [(e, label) for e, label in NAV.get(user.role, []) if e in app.view_functions]
+        return {"nav_links": [(url_for(e), label, request.endpoint == e) for e, label in links]}
+
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        return render_template("errors/refused.html", error=exc), exc.status
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc):
+        return _error_page(400, "送信を受け付けられませんでした",
+                           "ページの有効期限が切れたか、別の画面から送信されました。"
+                           "ページを読み込み直してから、もう一度操作してください。")
+
+    messages = {
+        403: ("この画面を見る権限がありません", "ログインしているアカウントの役割では開けない画面です。"),
+        404: ("ページが見つかりません", "URL が正しいか、ご契約の組織のものかをご確認ください。"),
+        405: ("この方法では操作できません", "画面のボタンから操作してください。"),
+        413: ("ファイルが大きすぎます",
+              "アップロードできるのは 20 MB までです。行を分けるか、不要な列を削除してください。"),
+        500: ("エラーが発生しました",
+              "しばらくしてからもう一度お試しください。続く場合は事務局にご連絡ください。"),
+    }
+    for code, (title, text) in messages.items():
+        app.register_error_handler(
+            code, lambda exc, c=code, t=title, x=text: _error_page(c, t, x)
+        )
+
+
+def _error_page(status: int, title: str, text: str):
+    return render_template("errors/error.html", status=status, title=title, text=text), status

@@ -1,0 +1,92 @@
+"""Staff login and logout: one message for bad IDs and passwords, throttling per account,
+server-side sessions, CSRF."""
+
+import time
+
+from portal.extensions import db
+from portal.models import StaffSession
+
+BAD = "ログインIDまたはパスワードが正しくありません。"
+
+
+def logged_in(client) -> bool:
+    response = client.get("/")
+    return "/login" not in response.headers.get("Location", "")
+
+
+def test_login_and_home(client, demo):
+    response = client.login("coord-a")
+    assert response.status_code == 302
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "A社 教育担当 青木" in page
+    assert "ログアウト" in page
+
+
+def test_login_id_is_not_case_or_width_sensitive(client, demo):
+    assert client.login("ＣＯＯＲＤ－Ａ ").status_code == 302
+
+
+def test_unknown_id_and_wrong_password_get_the_same_answer(client, demo):
+    wrong = client.login("coord-a", "not-the-password")
+    unknown = client.login("nobody-here", "whatever")
+    assert wrong.status_code == unknown.status_code == 401
+    assert BAD in wrong.get_data(as_text=True)
+    assert BAD in unknown.get_data(as_text=True)
+
+
+def test_unknown_id_takes_as_long_as_a_wrong_password(client, demo):
+    def timed(login_id):
+        start = time.perf_counter()
+        client.login(login_id, "wrong-password")
+        return time.perf_counter() - start
+
+    # Both run one argon2 verification; without it the unknown ID would answer in ~1 ms.
+    wrong = min(timed("ops") for _ in range(2))
+    unknown = min(timed(f"ghost-{i}") for i in range(2))
+    assert unknown > wrong * 0.5
+
+
+def test_throttle_is_per_account_not_per_address(client, make_client, demo, app):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert client.login("coord-a", "wrong").status_code == 401
+    locked = client.login("coord-a", "demo-pass")
+    assert locked.status_code == 401
+    assert "までログインできません" in locked.get_data(as_text=True)
+    # Another account from the same address (the test client's) still logs in.
+    assert make_client().login("coord-b").status_code == 302
+
+
+def test_logout_ends_the_session_on_the_server(client, demo):
+    client.login("coord-a")
+    cookie = client.http.get_cookie("portal_session").value
+    assert logged_in(client)
+    assert client.post("/logout").status_code == 302
+    assert db.session.query(StaffSession).filter(StaffSession.ended_at.isnot(None)).count() == 1
+    # The old cookie, replayed, no longer logs anyone in.
+    client.http.set_cookie("portal_session", cookie)
+    assert not logged_in(client)
+
+
+def test_a_new_login_replaces_the_session_cookie(client, demo):
+    client.login("coord-a")
+    first = client.http.get_cookie("portal_session").value
+    client.login("coord-a")
+    assert client.http.get_cookie("portal_session").value != first
+
+
+def test_post_without_csrf_token_is_refused(client, demo):
+    response = client.post("/login", {"login_id": "ops", "password": "demo-pass"}, csrf=False)
+    assert response.status_code == 400
+    assert "送信を受け付けられませんでした" in response.get_data(as_text=True)
+
+
+def test_next_parameter_cannot_leave_the_site(client, demo):
+    assert client.login("ops", next="https://evil.example/").headers["Location"] == "/"
+    assert client.login("ops", next="//evil.example/").headers["Location"] == "/"
+    assert client.login("ops", next="/dev/mailbox").headers["Location"] == "/dev/mailbox"
+
+
+def test_missing_login_redirects_to_the_login_page(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")

@@ -1,0 +1,1 @@
+"""Background jobs: plain functions that take ids, reload their rows and are safe to rerun."""

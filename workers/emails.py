@@ -1,0 +1,216 @@
+"""Sending the outbox.
+
+Rows are claimed atomically (a lease, so that a dead worker's rows come back), sent over
+one SMTP connection per run, and marked sent one by one right after the server accepted
+each. A row is never claimed by two live workers, so it is never sent twice; the one
+exception is the message in flight when a worker is killed after the server's "250" and
+before our commit (RFC 1047): it is sent again with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import socket
+from datetime import timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from portal import clock, jobs
+from portal.extensions import db, mail
+from portal.models import OutboundEmail
+from portal.models.outbox import FAILED, QUEUED, SENDING, SENT
+from portal.outbox import SEND_JOB
+
+log = logging.getLogger(__name__)
+
+# 7bit: bodies go out base64 or quoted-printable, so no line exceeds 998 bytes and no
+# server needs 8BITMIME; headers get RFC 2047 encoded words.
+POLICY = SMTP.clone(cte_type="7bit")
+PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
+
+
+def send_outbox() -> dict[str, int]:
+    """Send every due email; safe to run in several workers at once and to run again."""
+    reclaim_expired()
+    totals = {"sent": 0, "failed": 0, "deferred": 0}
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    size = current_app.config["OUTBOX_BATCH_SIZE"]
+    connection = None
+    try:
+        while ids := claim_due(size, worker):
+            if current_app.config.get("MAIL_SERVER") is None:
+                totals["sent"] += mark_sent(ids, worker)
+                continue
+            connection = connection or _connect(ids, worker, totals)
+            if connection is None:
+                break
+            if not deliver(connection, ids, worker, totals):
+                connection = None
+                break
+    finally:
+        if connection is not None:
+            _quit(connection)
+    return totals
+
+
+def claim_due(limit: int, worker: str) -> list[int]:
+    """Lease up to ``limit`` due rows to ``worker``; the ids it now owns."""
+    now = clock.now()
+    due = (
+        select(OutboundEmail.id)
+        .where(OutboundEmail.status == QUEUED, OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = db.session.scalars(due).all()
+    if not ids:
+        db.session.rollback()
+        return []
+    lease = now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    claimed = db.session.scalars(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids), OutboundEmail.status == QUEUED)
+        .values(
+            status=SENDING,
+            lease_until=lease,
+            claimed_by=worker,
+            attempts=OutboundEmail.attempts + 1,
+        )
+        .returning(OutboundEmail.id)
+    ).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def reclaim_expired() -> int:
+    """Give the rows of workers that died mid-batch back to the queue."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.status == SENDING, OutboundEmail.lease_until < clock.now())
+        .values(status=QUEUED, lease_until=None, claimed_by=None)
+    )
+    db.session.commit()
+    if result.rowcount:
+        log.warning("reclaimed %d emails from expired leases", result.rowcount)
+    return result.rowcount
+
+
+def mark_sent(ids: list[int], worker: str) -> int:
+    """Record that the server accepted these rows (only if we still own them)."""
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id.in_(ids),
+            OutboundEmail.claimed_by == worker,
+            OutboundEmail.status == SENDING,
+        )
+        .values(status=SENT, sent_at=clock.now(), lease_until=None, last_error=None)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> bool:
+    """Send the claimed rows over ``connection``; False if the connection broke."""
+    rows = db.session.scalars(
+        select(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids))
+        .options(selectinload(OutboundEmail.attachments))
+        .order_by(OutboundEmail.id)
+    ).all()
+    messages = [(row.id, row.recipient, build_message(row)) for row in rows]
+    db.session.rollback()  # release the read transaction while we talk SMTP
+    for position, (row_id, recipient, message) in enumerate(messages):
+        try:
+            connection.send_message(message, to_addrs=[recipient])
+        except PERMANENT as exc:
+            give_up([row_id], worker, exc)
+            totals["failed"] += 1
+            continue
+        except (smtplib.SMTPException, OSError) as exc:
+            rest = [m[0] for m in messages[position:]]
+            totals["deferred"] += defer(rest, worker, exc)
+            return False
+        totals["sent"] += mark_sent([row_id], worker)
+    return True
+
+
+def build_message(row: OutboundEmail) -> EmailMessage:
+    """The MIME message of an outbox row."""
+    message = EmailMessage(policy=POLICY)
+    message["Subject"] = row.subject
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = row.recipient
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = row.message_id
+    message.set_content(row.body_text, charset="utf-8")
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html", charset="utf-8")
+    for attachment in row.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message
+
+
+def defer(ids: list[int], worker: str, exc: BaseException) -> int:
+    """Put rows back with back-off after a temporary failure; schedule the retry."""
+    delays = current_app.config["OUTBOX_RETRY_DELAYS"]
+    now = clock.now()
+    rows = db.session.scalars(
+        select(OutboundEmail).where(
+            OutboundEmail.id.in_(ids), OutboundEmail.claimed_by == worker
+        )
+    ).all()
+    soonest = None
+    for row in rows:
+        row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+        row.lease_until = None
+        row.claimed_by = None
+        if row.attempts > len(delays):
+            row.status = FAILED
+            continue
+        delay = delays[row.attempts - 1]
+        row.status = QUEUED
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        soonest = delay if soonest is None else min(soonest, delay)
+    db.session.commit()
+    if soonest is not None:
+        jobs.enqueue_now(SEND_JOB, queue="emails", delay=soonest)
+    log.warning("deferred %d emails: %s", len(rows), exc)
+    return len(rows)
+
+
+def give_up(ids: list[int], worker: str, exc: BaseException) -> None:
+    """Mark rows failed for good (the server refused the address)."""
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id.in_(ids), OutboundEmail.claimed_by == worker)
+        .values(status=FAILED, lease_until=None, last_error=f"{type(exc).__name__}: {exc}"[:1000])
+    )
+    db.session.commit()
+
+
+def _connect(ids: list[int], worker: str, totals: dict[str, int]):
+    """An SMTP connection through Flask-Mail, or None (rows deferred) if it fails."""
+    try:
+        return mail.connect().configure_host()
+    except (smtplib.SMTPException, OSError) as exc:
+        totals["deferred"] += defer(ids, worker, exc)
+        return None
+
+
+def _quit(host) -> None:
+    try:
+        host.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
