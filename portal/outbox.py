@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
-from flask import current_app, render_template
+from flask import current_app
 from jinja2 import TemplateNotFound
 from sqlalchemy import func, select, update
 
@@ -32,14 +32,18 @@ class Rendered:
 
 
 def render(template: str, **context) -> Rendered:
-    """Subject, text and HTML body of ``templates/email/<template>``."""
+    """Subject, text and HTML body of ``templates/email/<template>``.
+
+    Rendered from the Jinja environment directly: an email never depends on the request
+    (a job renders it as well as a view does).
+    """
+    env = current_app.jinja_env
     context.setdefault("base_url", current_app.config["PORTAL_BASE_URL"])
-    app = current_app._get_current_object()
-    txt = app.jinja_env.get_template(f"email/{template}.txt")
+    txt = env.get_template(f"email/{template}.txt")
     subject = "".join(txt.blocks["subject"](txt.new_context(context))).strip()
-    text = render_template(f"email/{template}.txt", **context).strip() + "\n"
+    text = txt.render(context).strip() + "\n"
     try:
-        html = render_template(f"email/{template}.html", **context)
+        html = env.get_template(f"email/{template}.html").render(context)
     except TemplateNotFound:
         html = None
     return Rendered(" ".join(subject.split()), text, html)

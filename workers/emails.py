@@ -9,17 +9,19 @@ before our commit (RFC 1047): it is sent again with the same Message-ID.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
 import socket
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from portal import clock, jobs
@@ -33,30 +35,29 @@ log = logging.getLogger(__name__)
 # 7bit: bodies go out base64 or quoted-printable, so no line exceeds 998 bytes and no
 # server needs 8BITMIME; headers get RFC 2047 encoded words.
 POLICY = SMTP.clone(cte_type="7bit")
-PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused)
 
 
 def send_outbox() -> dict[str, int]:
     """Send every due email; safe to run in several workers at once and to run again."""
     reclaim_expired()
     totals = {"sent": 0, "failed": 0, "deferred": 0}
-    worker = f"{socket.gethostname()}:{os.getpid()}"
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     size = current_app.config["OUTBOX_BATCH_SIZE"]
     connection = None
     try:
         while ids := claim_due(size, worker):
             if current_app.config.get("MAIL_SERVER") is None:
-                totals["sent"] += mark_sent(ids, worker)
+                totals["sent"] += mark_sent(ids, worker)  # the dev mailbox shows them
                 continue
             connection = connection or _connect(ids, worker, totals)
-            if connection is None:
-                break
-            if not deliver(connection, ids, worker, totals):
+            if connection is None or not deliver(connection, ids, worker, totals):
                 connection = None
                 break
     finally:
         if connection is not None:
             _quit(connection)
+    if totals["deferred"]:
+        schedule_retry()
     return totals
 
 
@@ -127,20 +128,32 @@ def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> 
         .order_by(OutboundEmail.id)
     ).all()
     messages = [(row.id, row.recipient, build_message(row)) for row in rows]
-    db.session.rollback()  # release the read transaction while we talk SMTP
+    db.session.rollback()  # end the read transaction while we talk SMTP
     for position, (row_id, recipient, message) in enumerate(messages):
         try:
             connection.send_message(message, to_addrs=[recipient])
-        except PERMANENT as exc:
-            give_up([row_id], worker, exc)
-            totals["failed"] += 1
+        except smtplib.SMTPServerDisconnected as exc:
+            totals["deferred"] += defer([m[0] for m in messages[position:]], worker, exc)
+            return False
+        except smtplib.SMTPException as exc:  # this message only; the connection is fine
+            if is_permanent(exc):
+                give_up([row_id], worker, exc)
+                totals["failed"] += 1
+            else:
+                totals["deferred"] += defer([row_id], worker, exc)
             continue
-        except (smtplib.SMTPException, OSError) as exc:
-            rest = [m[0] for m in messages[position:]]
-            totals["deferred"] += defer(rest, worker, exc)
+        except OSError as exc:  # the connection itself broke
+            totals["deferred"] += defer([m[0] for m in messages[position:]], worker, exc)
             return False
         totals["sent"] += mark_sent([row_id], worker)
     return True
+
+
+def is_permanent(exc: smtplib.SMTPException) -> bool:
+    """A 5xx reply: the server will never take this message (e.g. unknown address)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return getattr(exc, "smtp_code", 0) >= 500
 
 
 def build_message(row: OutboundEmail) -> EmailMessage:
@@ -163,7 +176,8 @@ def build_message(row: OutboundEmail) -> EmailMessage:
 
 
 def defer(ids: list[int], worker: str, exc: BaseException) -> int:
-    """Put rows back with back-off after a temporary failure; schedule the retry."""
+    """Put rows back with back-off after a temporary failure, or fail them for good once
+    the retry delays are used up."""
     delays = current_app.config["OUTBOX_RETRY_DELAYS"]
     now = clock.now()
     rows = db.session.scalars(
@@ -171,23 +185,30 @@ def defer(ids: list[int], worker: str, exc: BaseException) -> int:
             OutboundEmail.id.in_(ids), OutboundEmail.claimed_by == worker
         )
     ).all()
-    soonest = None
     for row in rows:
         row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
         row.lease_until = None
         row.claimed_by = None
         if row.attempts > len(delays):
             row.status = FAILED
-            continue
-        delay = delays[row.attempts - 1]
-        row.status = QUEUED
-        row.next_attempt_at = now + timedelta(seconds=delay)
-        soonest = delay if soonest is None else min(soonest, delay)
+        else:
+            row.status = QUEUED
+            row.next_attempt_at = now + timedelta(seconds=delays[row.attempts - 1])
     db.session.commit()
-    if soonest is not None:
-        jobs.enqueue_now(SEND_JOB, queue="emails", delay=soonest)
     log.warning("deferred %d emails: %s", len(rows), exc)
     return len(rows)
+
+
+def schedule_retry() -> None:
+    """Run again when the soonest deferred email is due (RQ's scheduler; in embedded mode
+    the next `flask tick` or send picks it up)."""
+    soonest = db.session.scalar(
+        select(func.min(OutboundEmail.next_attempt_at)).where(OutboundEmail.status == QUEUED)
+    )
+    db.session.rollback()
+    if soonest is not None:
+        delay = max(1, int((soonest - clock.now()).total_seconds()) + 1)
+        jobs.enqueue_now(SEND_JOB, queue="emails", delay=delay)
 
 
 def give_up(ids: list[int], worker: str, exc: BaseException) -> None:
@@ -210,7 +231,5 @@ def _connect(ids: list[int], worker: str, totals: dict[str, int]):
 
 
 def _quit(host) -> None:
-    try:
+    with contextlib.suppress(smtplib.SMTPException, OSError):
         host.quit()
-    except (smtplib.SMTPException, OSError):
-        pass

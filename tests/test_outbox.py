@@ -1,0 +1,162 @@
+"""The outbox: rows first, sent by a job over a real SMTP server, never twice."""
+
+from datetime import timedelta
+
+import pytest
+from conftest import ROOT
+from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import OutboundEmail
+from portal.outbox import queue_email
+from workers.emails import claim_due, send_outbox
+
+TEMPLATE = "test_notice_to_coordinator"
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(ROOT / "tests/templates")])
+    with app.app_context():
+        yield app
+
+
+def queue(key="k1", to="tanaka@example.jp", name="田中"):
+    created = queue_email(TEMPLATE, to, key, name=name)
+    db.session.commit()
+    return created
+
+
+def rows():
+    db.session.expire_all()
+    return db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
+
+
+def test_japanese_email_arrives_intact(mail_app, smtp_server):
+    queue()
+    assert send_outbox()["sent"] == 1
+    [message] = smtp_server.messages
+    assert message["Subject"] == "【e-Library】テスト通知:田中 様"
+    assert message["To"] == "tanaka@example.jp"
+    text = message.get_body(("plain",)).get_content()
+    assert "継続契約のお手続きをお願いいたします。" in text
+    assert "長い行" * 400 in text  # a 3,600-byte line survives, base64-wrapped on the wire
+    assert "テスト用の通知" in message.get_body(("html",)).get_content()
+    raw = smtp_server.raw[0][1]
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert message["Message-ID"] == rows()[0].message_id
+
+
+def test_same_key_is_queued_once(mail_app, smtp_server):
+    assert queue("same") is True
+    assert queue("same") is False
+    send_outbox()
+    send_outbox()
+    assert len(smtp_server.messages) == 1
+    assert [r.status for r in rows()] == ["sent"]
+
+
+def test_rolled_back_change_sends_nothing(mail_app, smtp_server):
+    queue_email(TEMPLATE, "a@example.jp", "rolled-back", name="A")
+    db.session.rollback()
+    send_outbox()
+    assert smtp_server.messages == []
+    assert rows() == []
+
+
+def test_smtp_down_then_up_delivers_once(mail_app, smtp_server):
+    smtp_server.refuse = True  # 451 on every recipient: a temporary failure
+    queue("k1")
+    queue("k2", to="b@example.jp")
+    result = send_outbox()
+    assert result["deferred"] == 2 and smtp_server.messages == []
+    first, second = rows()
+    assert first.status == "queued" and first.attempts == 1 and "451" in first.last_error
+    assert first.next_attempt_at > clock.now()
+    send_outbox()  # not due yet: nothing is tried
+    assert rows()[0].attempts == 1
+
+    smtp_server.refuse = False
+    for row in rows():
+        row.next_attempt_at = clock.now() - timedelta(seconds=1)
+    db.session.commit()
+    assert send_outbox()["sent"] == 2
+    assert len(smtp_server.messages) == 2
+    assert {r.status for r in rows()} == {"sent"}
+
+
+def test_server_unreachable_is_retried_then_failed(make_app):
+    from conftest import free_port
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), OUTBOX_RETRY_DELAYS=[0, 0])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(ROOT / "tests/templates")])
+    with app.app_context():
+        queue()
+        for _ in range(3):
+            send_outbox()
+        [row] = rows()
+        assert row.status == "failed" and row.attempts == 3
+        assert "Connection" in row.last_error or "refused" in row.last_error.lower()
+
+
+def test_refused_address_fails_without_blocking_others(mail_app, smtp_server):
+    queue("bad", to="bounce@example.jp")
+    queue("good", to="ok@example.jp")
+    result = send_outbox()
+    assert result == {"sent": 1, "failed": 1, "deferred": 0}
+    bad, good = rows()
+    assert bad.status == "failed" and "550" in bad.last_error
+    assert good.status == "sent"
+
+
+def test_a_claimed_row_is_not_claimed_again(mail_app):
+    queue("k1")
+    assert claim_due(10, "worker-1") != []
+    assert claim_due(10, "worker-2") == []
+
+
+def test_rows_of_a_dead_worker_come_back_after_the_lease(mail_app, smtp_server):
+    queue("k1")
+    [row_id] = claim_due(10, "dead-worker")
+    send_outbox()  # the lease has not expired: the row stays with its (dead) owner
+    assert smtp_server.messages == []
+    row = db.session.get(OutboundEmail, row_id)
+    row.lease_until = clock.now() - timedelta(seconds=1)
+    db.session.commit()
+    assert send_outbox()["sent"] == 1
+    assert len(smtp_server.messages) == 1
+    assert rows()[0].attempts == 2
+
+
+def test_without_mail_server_emails_land_in_the_dev_mailbox(make_app):
+    app = make_app()
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(ROOT / "tests/templates")])
+    with app.app_context():
+        queue()
+        send_outbox()
+        assert rows()[0].status == "sent"
+    page = app.test_client().get("/dev/mailbox").get_data(as_text=True)
+    assert "テスト通知" in page
+
+
+def test_dev_mailbox_is_off_in_production(make_app):
+    app = make_app(TESTING=False, SECRET_KEY="a-production-secret", DEV_MAILBOX=False)
+    assert app.test_client().get("/dev/mailbox").status_code == 404
+
+
+def test_email_committed_in_a_request_is_sent_after_it(mail_app, smtp_server):
+    """Embedded mode: the job runs in-process once the committing context ends."""
+    from conftest import PortalClient
+
+    @mail_app.get("/_test/notify")
+    def notify():  # a stand-in for any route that changes data and queues an email
+        queue_email(TEMPLATE, "c@example.jp", "from-request", name="C")
+        db.session.commit()
+        assert smtp_server.messages == []  # not during the request
+        return "ok"
+
+    PortalClient(mail_app).get("/_test/notify")
+    assert len(smtp_server.messages) == 1
