@@ -32,7 +32,7 @@ def test_sqlite_from_empty(tmp_path):
 def test_postgresql_from_empty(pg_url):
     base = make_url(database_uri(pg_url, "."))
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    name = "portal_migration_check"
+    name = f"{base.database}_migrations"  # beside the test database, never shared
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
