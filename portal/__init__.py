@@ -92,9 +92,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
+    from portal.ops.routes import bp as ops_bp
+    from portal.renewal.routes import bp as renewal_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(renewal_bp)
+    app.register_blueprint(ops_bp)
     if app.config["DEV_MAILBOX"]:
         from portal.dev.routes import bp as dev_bp
 
