@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.routes import bp as ops_bp
+    from portal.renewal import newcomer_routes, registration_routes  # noqa: F401 (views)
     from portal.renewal.routes import bp as renewal_bp
 
     app.register_blueprint(main_bp)

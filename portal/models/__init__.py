@@ -13,6 +13,7 @@ from portal.models.people import (
     StaffSession,
     StaffUser,
 )
+from portal.models.registration import ListUpload, UploadRow
 
 __all__ = [
     "AuditEntry",
@@ -26,6 +27,7 @@ __all__ = [
     "Learner",
     "LearnerSession",
     "Library",
+    "ListUpload",
     "LoginThrottle",
     "Organisation",
     "OutboundEmail",
@@ -33,4 +35,5 @@ __all__ = [
     "Renewal",
     "StaffSession",
     "StaffUser",
+    "UploadRow",
 ]
