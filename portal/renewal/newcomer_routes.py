@@ -86,8 +86,13 @@ def assign_courses(contract_id: int):
     contract = owned_or_404(Contract, contract_id)
     renewal = gates.registration(contract, clock.today())
     if request.method == "POST":
-        newcomers.assign_course(renewal, request.form.get("learner_id", ""),
-                                request.form.get("course_id", ""))
+        try:
+            newcomers.assign_course(renewal, request.form.get("learner_id", ""),
+                                    request.form.get("course_id", ""))
+        except LookupError:
+            abort(404)
+        except newcomers.RowProblem as exc:
+            return f"<span class=\"bad\" role=\"alert\">{exc}</span>", 422
         if request.headers.get("HX-Request"):
             return "<span class=\"saved\" role=\"status\">保存しました</span>"
         flash("受講コースを保存しました。", "success")
