@@ -81,6 +81,7 @@ def base_config(database_url) -> dict:
         "PORTAL_TODAY": None,
         "PORTAL_BASE_URL": "http://portal.test",
         "OUTBOX_RETRY_DELAYS": [1, 1, 1],
+        "PASSWORD_HASH_PROFILE": "test",  # argon2's cheapest parameters: same code, fast
     }
 
 

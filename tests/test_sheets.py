@@ -77,7 +77,7 @@ def test_files_that_are_not_lists_are_refused(data, message):
 def test_zip_bomb_is_refused_before_parsing():
     start = time.perf_counter()
     with pytest.raises(SheetError, match="大きすぎる|圧縮"):
-        ids(zip_bomb())
+        ids(zip_bomb(50))
     assert time.perf_counter() - start < 5  # refused from the zip directory, not inflated
 
 
@@ -145,3 +145,12 @@ def test_downloaded_header_round_trips():
     table = read_table(data, {"id": ["ユーザID"]}, ["id"])
     assert table.columns == {"id": 0}
     assert HEADER[0] == "ユーザID"
+
+
+def test_declared_size_limit(monkeypatch):
+    from portal.sheets import safety
+
+    monkeypatch.setattr(safety, "MAX_RATIO", 10**9)  # only the total size can refuse it
+    monkeypatch.setattr(safety, "MAX_UNCOMPRESSED", 20 * 1024 * 1024)
+    with pytest.raises(SheetError, match="展開後のサイズが大きすぎる"):
+        ids(zip_bomb(50))
