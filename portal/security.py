@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -19,8 +20,13 @@ _HASHERS = {
     "default": PasswordHasher(),
     "test": PasswordHasher.from_parameters(profiles.CHEAPEST),
 }
-# Verified against when the account does not exist, so that both answers take as long.
-_DUMMY_HASHES = {name: hasher.hash("no-such-account") for name, hasher in _HASHERS.items()}
+
+
+@functools.cache
+def _dummy_hash(profile: str) -> str:
+    """Verified against when the account does not exist, so that both answers take as long.
+    Made on first use: argon2 needs 64 MiB to make it, which no import should pay."""
+    return _HASHERS[profile].hash("no-such-account")
 
 
 def _profile() -> str:
@@ -40,7 +46,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; spends the same time when there is no hash."""
     profile = _profile()
     try:
-        return (_HASHERS[profile].verify(password_hash or _DUMMY_HASHES[profile], password)
+        return (_HASHERS[profile].verify(password_hash or _dummy_hash(profile), password)
                 and bool(password_hash))
     except (VerificationError, InvalidHashError):
         return False

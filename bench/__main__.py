@@ -1,0 +1,8 @@
+"""Run every benchmark: python -m bench [--quick]."""
+
+import sys
+
+from bench import registration
+
+if __name__ == "__main__":
+    registration.main(sys.argv[1:])
