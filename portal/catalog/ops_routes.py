@@ -1,0 +1,133 @@
+"""Operators (事務局) manage the catalog: titles, publishers, categories, imports.
+
+Under /ops/catalog/ in a blueprint of its own, so that it stays apart from the renewal
+operations in portal/ops/.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import clock
+from portal.catalog import manage
+from portal.catalog import services as catalog
+from portal.catalog.forms import BookForm, CatalogFilterForm, CategoryForm, PublisherForm
+from portal.extensions import db, login_manager
+from portal.models import Book, Category, Library, Publisher
+from portal.models.people import OPERATOR
+from portal.web import Refused, render
+
+bp = Blueprint("ops_catalog", __name__, url_prefix="/ops/catalog")
+
+BOOK_FIELDS = ("code", "title", "author", "listed_until", "description")
+
+
+@bp.before_request
+def operators_only():
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role != OPERATOR:
+        abort(403)
+    return None
+
+
+@bp.get("/")
+def books():
+    form = CatalogFilterForm(request.args)
+    form.fill_choices(catalog.publishers(), catalog.categories(), catalog.libraries_with_titles())
+    filters = catalog.Filters(
+        q=form.q.data or "",
+        publisher_id=form.publisher.data,
+        category_id=form.category.data,
+        library_id=form.library.data,
+    )
+    results = catalog.paginate(catalog.everything(filters), form.page.data or 1, per_page=50)
+    return render(
+        "catalog/ops/books.html", "catalog/ops/_books.html",
+        form=form, results=results, filter_args=catalog.filter_args(request.args),
+        today=clock.today(), status_label=manage.status_label,
+    )
+
+
+@bp.route("/books/new", methods=["GET", "POST"])
+def create_book():
+    return _edit_book(Book(), BookForm())
+
+
+@bp.route("/books/<int:book_id>", methods=["GET", "POST"])
+def edit_book(book_id: int):
+    book = db.get_or_404(Book, book_id)
+    form = BookForm(obj=book)
+    if request.method == "GET":
+        form.publisher.data, form.category.data = book.publisher_id, book.category_id
+        form.libraries.data = [library.id for library in book.libraries]
+        form.body.data = manage.joined_pages(book)
+    return _edit_book(book, form)
+
+
+def _edit_book(book: Book, form: BookForm):
+    form.publisher.choices = [("", "選んでください")] + [(p.id, p.name) for p in catalog.publishers()]
+    form.category.choices = [("", "選んでください")] + [(c.id, c.name) for c in catalog.categories()]
+    form.libraries.choices = [(x.id, x.name) for x in db.session.query(Library).order_by(Library.id)]
+    if form.validate_on_submit():
+        fields = {name: _stripped(form[name].data) for name in BOOK_FIELDS}
+        fields.update(publisher_id=form.publisher.data, category_id=form.category.data)
+        try:
+            manage.save_book(book, fields, form.libraries.data, form.body.data)
+        except Refused as exc:
+            form.form_errors.append(exc.why)
+        else:
+            flash(f"「{book.title}」を保存しました。", "success")
+            return redirect(url_for("ops_catalog.books"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("catalog/ops/book_form.html", form=form, book=book), status
+
+
+def _stripped(value):
+    """Text without surrounding blanks, and None for nothing; other values as they are."""
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+@bp.get("/publishers")
+def publishers():
+    return render_template("catalog/ops/publishers.html", publishers=catalog.publishers())
+
+
+@bp.route("/publishers/new", methods=["GET", "POST"])
+@bp.route("/publishers/<int:publisher_id>", methods=["GET", "POST"])
+def edit_publisher(publisher_id: int | None = None):
+    publisher = db.get_or_404(Publisher, publisher_id) if publisher_id else Publisher()
+    form = PublisherForm(obj=publisher)
+    if form.validate_on_submit():
+        try:
+            manage.save_publisher(publisher, form.name.data.strip(), form.contact_email.data.strip())
+        except Refused as exc:
+            form.form_errors.append(exc.why)
+        else:
+            flash(f"出版社「{publisher.name}」を保存しました。", "success")
+            return redirect(url_for("ops_catalog.publishers"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("catalog/ops/publisher_form.html", form=form, publisher=publisher), status
+
+
+@bp.get("/categories")
+def categories():
+    return render_template("catalog/ops/categories.html", categories=catalog.categories())
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+def edit_category(category_id: int | None = None):
+    category = db.get_or_404(Category, category_id) if category_id else Category()
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        try:
+            manage.save_category(category, form.name.data.strip(), form.position.data)
+        except Refused as exc:
+            form.form_errors.append(exc.why)
+        else:
+            flash(f"分類「{category.name}」を保存しました。", "success")
+            return redirect(url_for("ops_catalog.categories"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("catalog/ops/category_form.html", form=form, category=category), status
