@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlalchemy import delete, select
 
@@ -75,8 +74,3 @@ def save_category(category: Category, name: str, position: int) -> Category:
     db.session.add(category)
     db.session.commit()
     return category
-
-
-def status_label(book: Book, today: date) -> str:
-    """掲載中 / 掲載終了, as the operators' list shows it."""
-    return "掲載中" if book.listed_on(today) else "掲載終了"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import clock
 from portal.catalog import manage
 from portal.catalog import services as catalog
 from portal.catalog.forms import BookForm, CatalogFilterForm, CategoryForm, PublisherForm
@@ -46,7 +45,6 @@ def books():
     return render(
         "catalog/ops/books.html", "catalog/ops/_books.html",
         form=form, results=results, filter_args=catalog.filter_args(request.args),
-        today=clock.today(), status_label=manage.status_label,
     )
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from portal import clock
 from portal.catalog import services as catalog
 from portal.catalog import title_requests
 from portal.catalog.forms import CatalogFilterForm, TitleRequestForm
 from portal.extensions import db
-from portal.models import Publisher
-from portal.web import render
+from portal.web import Refused, render
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+
+REQUEST_FIELDS = (
+    "title", "author", "message", "requester_name", "requester_email", "organisation_name",
+)
 
 
 @bp.app_template_filter("until")
@@ -56,19 +58,14 @@ def request_title():
     form.publisher.choices = [("", "選んでください")] + [
         (p.id, p.name) for p in catalog.publishers()
     ]
-    if not form.validate_on_submit():
-        return render_template("catalog/request.html", form=form)
-    publisher = db.session.scalar(select(Publisher).where(Publisher.id == form.publisher.data))
-    if publisher is None:
-        form.publisher.errors.append("出版社を選んでください。")
-    elif title_requests.over_limit(form.requester_email.data):
-        form.form_errors.append("リクエストは1日5件までです。明日以降にもう一度お送りください。")
-    else:
-        fields = {name: (form[name].data or "").strip() or None for name in FIELDS}
-        title_requests.submit(publisher, **fields)
-        flash("リクエストを受け付けました。確認のメールをお送りしました。", "success")
-        return redirect(url_for("catalog.index"))
-    return render_template("catalog/request.html", form=form), 422
-
-
-FIELDS = ("title", "author", "message", "requester_name", "requester_email", "organisation_name")
+    if form.validate_on_submit():
+        fields = {name: (form[name].data or "").strip() or None for name in REQUEST_FIELDS}
+        try:
+            title_requests.submit(form.publisher.data, **fields)
+        except Refused as exc:
+            form.form_errors.append(exc.why)
+        else:
+            flash("リクエストを受け付けました。確認のメールをお送りしました。", "success")
+            return redirect(url_for("catalog.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("catalog/request.html", form=form), status

@@ -15,6 +15,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Publisher, TitleRequest
 from portal.outbox import queue_email
+from portal.web import Refused
 
 DAILY_LIMIT = 5  # per requester address: a public form must not become a way to spam publishers
 
@@ -24,16 +25,24 @@ def over_limit(email: str) -> bool:
     since = clock.now() - timedelta(days=1)
     sent = db.session.scalar(
         select(func.count()).where(
-            TitleRequest.requester_email == email.strip().lower(),
+            TitleRequest.requester_email == email,
             TitleRequest.created_at >= since,
         )
     )
     return sent >= DAILY_LIMIT
 
 
-def submit(publisher: Publisher, **fields) -> TitleRequest:
-    """Record a request and queue its two emails, in one transaction."""
+def submit(publisher_id: int | None, **fields) -> TitleRequest:
+    """Record a request and queue its two emails, in one transaction.
+
+    Refused for an unknown publisher, or when the address is over its daily limit.
+    """
+    publisher = db.session.get(Publisher, publisher_id) if publisher_id else None
+    if publisher is None:
+        raise Refused("出版社を選んでください。")
     fields["requester_email"] = fields["requester_email"].strip().lower()
+    if over_limit(fields["requester_email"]):
+        raise Refused(f"リクエストは1日{DAILY_LIMIT}件までです。明日以降にもう一度お送りください。")
     wish = TitleRequest(publisher=publisher, **fields)
     db.session.add(wish)
     db.session.flush()
