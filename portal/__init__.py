@@ -95,9 +95,13 @@ def _register_blueprints(app: Flask) -> None:
     from portal.catalog.routes import bp as catalog_bp
     from portal.learn.routes import bp as learn_bp
     from portal.main.routes import bp as main_bp
+    from portal.ops.routes import bp as ops_bp
+    from portal.renewal.routes import bp as renewal_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(renewal_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(learn_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(ops_catalog_bp)

@@ -44,6 +44,8 @@ def from_environment(instance_path: str) -> dict[str, object]:
             "MAIL_DEFAULT_SENDER", "e-Library 事務局 <noreply@elibrary.example.jp>"
         ),
         "PORTAL_BASE_URL": base_url,
+        # Orders of prefectures no distributor serves go here (seed 003).
+        "SECRETARIAT_EMAIL": os.environ.get("SECRETARIAT_EMAIL", "office@elibrary.example.jp"),
         "PORTAL_TODAY": os.environ.get("PORTAL_TODAY") or None,
         "LEARNER_IDLE_MINUTES": int(os.environ.get("LEARNER_IDLE_MINUTES", "20")),
         "SESSION_COOKIE_SECURE": https,

@@ -18,3 +18,17 @@ def insert_ignoring_conflicts(model, index_elements: list[str]):
 
 def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def lock_row(model, ident: int) -> None:
+    """Serialise changes to one row until the transaction ends.
+
+    PostgreSQL takes a row lock. SQLite has no row locks, so a no-op UPDATE takes the
+    database's write lock instead; either way a second transaction waits here.
+    """
+    from sqlalchemy import select, update
+
+    if is_postgresql():
+        db.session.execute(select(model.id).where(model.id == ident).with_for_update())
+    else:
+        db.session.execute(update(model).where(model.id == ident).values(id=model.id))

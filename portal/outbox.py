@@ -7,12 +7,14 @@ first, the subject in ``{% block subject %}``. The kind of an email is its templ
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
 from flask import current_app
 from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
 
 from portal import clock, jobs
@@ -42,11 +44,27 @@ def render(template: str, **context) -> Rendered:
     txt = env.get_template(f"email/{template}.txt")
     subject = "".join(txt.blocks["subject"](txt.new_context(context))).strip()
     text = txt.render(context).strip() + "\n"
+    subject = " ".join(subject.split())
     try:
         html = env.get_template(f"email/{template}.html").render(context)
-    except TemplateNotFound:
-        html = None
-    return Rendered(" ".join(subject.split()), text, html)
+    except TemplateNotFound:  # most emails: the HTML part is the text, laid out
+        html = env.get_template("email/_from_text.html").render(
+            context, subject=subject, paragraphs=text_paragraphs(txt.blocks["body"], context, txt)
+        )
+    return Rendered(subject, text, html)
+
+
+URL = re.compile(r"(https?://[^\s<>\"]+)")
+
+
+def text_paragraphs(block, context, template) -> list[Markup]:
+    """The body block's paragraphs as HTML: escaped, line breaks kept, links clickable."""
+    body = "".join(block(template.new_context(context))).strip()
+    paragraphs = []
+    for chunk in re.split(r"\n\s*\n", body):
+        html = URL.sub(r'<a href="\1">\1</a>', str(escape(chunk)))
+        paragraphs.append(Markup(html.replace("\n", "<br>\n")))
+    return paragraphs
 
 
 def message_id(key: str) -> str:

@@ -24,6 +24,8 @@ from portal import create_app
 from portal.config import database_uri
 from portal.extensions import db
 
+pytest_plugins = ["renewal_helpers"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/portal_test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
@@ -223,6 +225,14 @@ class PortalRunner:
 @pytest.fixture
 def runner(app):
     return PortalRunner(app)
+
+
+@pytest.fixture
+def make(app):
+    """Factories for test rows (tests/factories.py)."""
+    from factories import Factory
+
+    return Factory()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """catalog, reading traces and usage events
 
 Revision ID: 9a7fdee6d3e9
-Revises: 196d3825b4fc
+Revises: 89c21b9d1237
 Create Date: 2026-11-27 06:33:21.794417
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9a7fdee6d3e9'
-down_revision = '196d3825b4fc'
+down_revision = '89c21b9d1237'
 branch_labels = None
 depends_on = None
 

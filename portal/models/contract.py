@@ -94,6 +94,9 @@ class Renewal(db.Model):
     status: Mapped[str] = mapped_column(String(12), index=True)
     library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id"))
     seats: Mapped[int | None]
+    # Bumped by every apply or change: emails are keyed by it, and an operator approves
+    # the revision they looked at, not one changed behind their back.
+    revision: Mapped[int] = mapped_column(default=1)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,71 @@
+"""The renewal's part of the daily tick: invitations, reminders and lapses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal import audit, deadlines
+from portal.extensions import db
+from portal.models import Contract, Renewal
+from portal.models.contract import APPLIED, APPROVED, LAPSED, PROVISIONAL
+from portal.renewal import notices
+from workers.tick import step
+
+
+def contracts_in_window(day: date) -> list[Contract]:
+    """Contracts whose renewal application window contains ``day``."""
+    # The window runs from the 1st of M-3 to the 10th of M, so the contracts concerned
+    # end between one month before and three months after ``day``.
+    earliest = deadlines.month_end(deadlines.add_months(day, -1))
+    latest = deadlines.month_end(deadlines.add_months(day, 3))
+    candidates = db.session.scalars(
+        select(Contract).where(Contract.ends_on.between(earliest, latest)).order_by(Contract.id)
+    ).all()
+    return [c for c in candidates if c.calendar.apply_open(day)]
+
+
+@step
+def send_renewal_invitations(day: date) -> int:
+    """継続契約ご案内: once per contract, from the 1st of M-3 (a skipped day catches up)."""
+    sent = 0
+    for contract in contracts_in_window(day):
+        renewal = contract.renewal
+        if renewal is None or renewal.status not in (APPLIED, APPROVED):
+            sent += notices.invitation(contract)
+    return sent
+
+
+@step
+def send_renewal_reminders(day: date) -> int:
+    """Remind those who have not applied, or are still provisional, before the 10th of M.
+
+    Only the latest reminder date that has come is sent, so a skipped tick catches up
+    with one reminder, not several.
+    """
+    sent = 0
+    for contract in contracts_in_window(day):
+        renewal = contract.renewal
+        if renewal is not None and renewal.status in (APPLIED, APPROVED):
+            continue
+        due = [r for r in contract.calendar.reminders if r <= day]
+        if due:
+            sent += notices.reminder(contract, due[-1])
+    return sent
+
+
+@step
+def lapse_provisional_renewals(day: date) -> int:
+    """A provisional application without a count by the 10th of M lapses."""
+    candidates = db.session.scalars(
+        select(Renewal).where(Renewal.status == PROVISIONAL).order_by(Renewal.id)
+    ).all()
+    lapsed = 0
+    for renewal in candidates:
+        if day > renewal.contract.calendar.apply_closes:
+            renewal.status = LAPSED
+            audit.record("renewal.lapse", renewal, None, renewal.organisation_id)
+            notices.lapsed(renewal)
+            lapsed += 1
+    return lapsed

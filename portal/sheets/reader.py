@@ -1,0 +1,138 @@
+"""Reading an uploaded list: xlsx or CSV, told by content, columns found by header."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from portal.sheets.cells import as_text, header_key
+from portal.sheets.errors import SheetError
+from portal.sheets.safety import check_xlsx
+
+MAX_ROWS = 200_000
+HEADER_SEARCH_ROWS = 10
+KIND_LABELS = {"xlsx": "Excel (.xlsx)", "csv-utf8": "CSV (UTF-8)", "csv-cp932": "CSV (Shift-JIS)"}
+
+# Things that are surely not a spreadsheet, told by their first bytes.
+FOREIGN_MAGIC = {
+    b"MZ": "実行ファイル",
+    b"\x7fELF": "実行ファイル",
+    b"%PDF": "PDF",
+    b"\xd0\xcf\x11\xe0": "古い形式の Excel(.xls)",
+    b"\x89PNG": "画像",
+    b"\xff\xd8\xff": "画像",
+    b"GIF8": "画像",
+}
+
+
+@dataclass
+class Table:
+    """The rows of an uploaded list, with the position of each wanted column."""
+
+    kind: str
+    columns: dict[str, int]  # wanted header → column index (only those present)
+    header_row: int
+    rows: Iterable[tuple[int, list[str]]]  # (row number in the file, cells as text)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    def value(self, cells: list[str], column: str) -> str:
+        index = self.columns.get(column)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def read_table(
+    data: bytes,
+    wanted: dict[str, Sequence[str]],
+    required: Sequence[str],
+    max_rows: int = MAX_ROWS,
+) -> Table:
+    """Open ``data`` and find the header row holding the ``required`` columns.
+
+    ``wanted`` maps each column's name to the header spellings accepted for it. Raises
+    ``SheetError`` for a file we refuse; the rows are read lazily, and reading more than
+    ``max_rows`` raises too.
+    """
+    kind, raw_rows = _open(data)
+    aliases = {header_key(a): name for name, spellings in wanted.items() for a in spellings}
+    raw_rows = iter(raw_rows)
+    for number, cells in _numbered(raw_rows, limit=HEADER_SEARCH_ROWS):
+        columns: dict[str, int] = {}
+        for index, cell in enumerate(cells):
+            name = aliases.get(header_key(cell))
+            if name and name not in columns:
+                columns[name] = index
+        if all(r in columns for r in required):
+            rows = _limited(_numbered(raw_rows, start=number + 1), max_rows)
+            return Table(kind, columns, number, rows)
+    missing = "・".join(f"「{r}」" for r in required)
+    raise SheetError(
+        f"{missing}の見出しがある行が見つかりません。ダウンロードした一覧の1行目(見出し)を消さずに読み込んでください。"
+    )
+
+
+def _open(data: bytes) -> tuple[str, Iterator[list]]:
+    if not data.strip():
+        raise SheetError("ファイルが空です。")
+    for magic, label in FOREIGN_MAGIC.items():
+        if data.startswith(magic):
+            raise SheetError(f"このファイルは{label}です。Excel(.xlsx)か CSV を選んでください。")
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx", _xlsx_rows(data)
+    return _csv_rows(data)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list]:
+    check_xlsx(data)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # calamine reads every cell it finds, whatever <dimension> claims.
+        yield from workbook.get_sheet_by_index(0).iter_rows()
+    except CalamineError as exc:
+        raise SheetError("Excel ファイル(.xlsx)の内容を読み取れません。Excel で保存し直してください。") from exc
+
+
+def _csv_rows(data: bytes) -> tuple[str, Iterator[list]]:
+    if b"\x00" in data[:4096]:
+        raise SheetError("文字のファイルではありません。Excel(.xlsx)か CSV を選んでください。")
+    if data.startswith(codecs.BOM_UTF8):
+        return "csv-utf8", _csv_iter(data[len(codecs.BOM_UTF8):].decode("utf-8", "strict"))
+    for kind, encoding in (("csv-utf8", "utf-8"), ("csv-cp932", "cp932")):
+        try:
+            text = data.decode(encoding, "strict")
+        except UnicodeDecodeError:
+            continue
+        return kind, _csv_iter(text)
+    raise SheetError("文字コードを判別できません。UTF-8 か Shift-JIS(CP932)の CSV で保存してください。")
+
+
+def _csv_iter(text: str) -> Iterator[list]:
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _numbered(rows: Iterator[list], start: int = 1, limit: int | None = None):
+    """(row number, cells as text), skipping nothing: numbers match what Excel shows."""
+    number = start - 1
+    for cells in rows:
+        number += 1
+        yield number, [as_text(c) for c in cells]
+        if limit is not None and number - start + 1 >= limit:
+            return
+
+
+def _limited(rows, max_rows: int):
+    count = 0
+    for number, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue  # blank lines, e.g. the rows a person cleared instead of deleting
+        count += 1
+        if count > max_rows:
+            raise SheetError(f"行数が多すぎます。1ファイル {max_rows:,} 行までです。", row=number)
+        yield number, cells

@@ -1,0 +1,69 @@
+"""Spreadsheet files for tests: good ones, and hostile ones built from good ones."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from portal.sheets import Sheet, write_xlsx
+
+HEADER = ["ユーザID", "氏名", "性別", "メールアドレス", "アカウント種別", "作成日", "更新日"]
+
+
+def xlsx(rows, header=HEADER) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(buffer, [Sheet("ユーザID一覧", header, rows)])
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
+    lines = [",".join(header)] + [",".join(str(c) for c in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def rewrite(data: bytes, part: str, change) -> bytes:
+    """The same xlsx with one part's text changed by ``change``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == part:
+                content = change(content.decode()).encode()
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def lying_dimension(data: bytes) -> bytes:
+    """A sheet that claims to hold A1:B2 only."""
+
+    def lie(xml: str) -> str:
+        xml = re.sub(r"<dimension[^>]*/>", "", xml)
+        return xml.replace("<sheetViews>", '<dimension ref="A1:B2"/><sheetViews>', 1)
+
+    return rewrite(data, "xl/worksheets/sheet1.xml", lie)
+
+
+def entity_bomb(data: bytes) -> bytes:
+    """Billion laughs in the sheet's XML."""
+    dtd = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+           '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    return rewrite(data, "xl/worksheets/sheet1.xml",
+                   lambda xml: dtd + re.sub(r"^<\?xml[^>]*\?>", "", xml))
+
+
+def zip_bomb(declared_mb: int = 400) -> bytes:
+    """A zip whose one part inflates to ``declared_mb`` of zeros (~400 KB on disk)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("[Content_Types].xml", "<Types/>")
+        target.writestr("xl/workbook.xml", "<workbook/>")
+        with target.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(declared_mb):
+                part.write(block)
+    return out.getvalue()
+
+
+EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
