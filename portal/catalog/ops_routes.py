@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from portal.catalog import manage
+from portal import clock, sheets
+from portal.catalog import exports, importer, manage
 from portal.catalog import services as catalog
-from portal.catalog.forms import BookForm, CatalogFilterForm, CategoryForm, PublisherForm
+from portal.catalog.forms import (
+    BookForm,
+    CatalogFilterForm,
+    CategoryForm,
+    ConfirmImportForm,
+    ImportForm,
+    PublisherForm,
+)
 from portal.extensions import db, login_manager
-from portal.models import Book, Category, Library, Publisher
+from portal.models import Book, CatalogImport, Category, Library, Publisher
 from portal.models.people import OPERATOR
 from portal.web import Refused, render
 
@@ -31,9 +40,8 @@ def operators_only():
     return None
 
 
-@bp.get("/")
-def books():
-    form = CatalogFilterForm(request.args)
+def _filters(args) -> tuple[CatalogFilterForm, catalog.Filters]:
+    form = CatalogFilterForm(args)
     form.fill_choices(catalog.publishers(), catalog.categories(), catalog.libraries_with_titles())
     filters = catalog.Filters(
         q=form.q.data or "",
@@ -41,11 +49,60 @@ def books():
         category_id=form.category.data,
         library_id=form.library.data,
     )
+    return form, filters
+
+
+@bp.get("/")
+def books():
+    form, filters = _filters(request.args)
     results = catalog.paginate(catalog.everything(filters), form.page.data or 1, per_page=50)
     return render(
         "catalog/ops/books.html", "catalog/ops/_books.html",
         form=form, results=results, filter_args=catalog.filter_args(request.args),
     )
+
+
+@bp.get("/books.xlsx")
+def export():
+    """Every title in the columns of the import: the template for the next upload."""
+    return exports.full_list(_filters(request.args)[1], clock.today())
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_catalog():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("catalog/ops/import.html", form=form), 422 if form.errors else 200
+    upload = form.file.data
+    try:
+        preview = importer.preview(upload.read(), upload.filename or "", current_user)
+    except sheets.SheetError as exc:
+        form.file.errors.append(str(exc))
+        return render_template("catalog/ops/import.html", form=form), 422
+    return render_template(
+        "catalog/ops/import_preview.html", preview=preview, form=ConfirmImportForm(upload_id=preview.id),
+        names=_names(),
+    ), 422 if preview.errors else 200
+
+
+@bp.post("/import/confirm")
+def confirm_import():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = db.get_or_404(CatalogImport, form.upload_id.data)
+    counts = importer.confirm(upload, current_user)
+    flash(f"一括登録を反映しました(追加 {counts['added']} 件・更新 {counts['updated']} 件)。", "success")
+    return redirect(url_for("ops_catalog.books"))
+
+
+def _names() -> dict[str, dict[int, str]]:
+    """Names of publishers, categories and libraries by id, for the preview table."""
+    return {
+        "publisher": {p.id: p.name for p in catalog.publishers()},
+        "category": {c.id: c.name for c in catalog.categories()},
+        "library": {x.id: x.code for x in db.session.scalars(select(Library))},
+    }
 
 
 @bp.route("/books/new", methods=["GET", "POST"])
@@ -67,7 +124,8 @@ def edit_book(book_id: int):
 def _edit_book(book: Book, form: BookForm):
     form.publisher.choices = [("", "選んでください")] + [(p.id, p.name) for p in catalog.publishers()]
     form.category.choices = [("", "選んでください")] + [(c.id, c.name) for c in catalog.categories()]
-    form.libraries.choices = [(x.id, x.name) for x in db.session.query(Library).order_by(Library.id)]
+    libraries = db.session.scalars(select(Library).order_by(Library.id))
+    form.libraries.choices = [(x.id, x.name) for x in libraries]
     if form.validate_on_submit():
         fields = {name: _stripped(form[name].data) for name in BOOK_FIELDS}
         fields.update(publisher_id=form.publisher.data, category_id=form.category.data)

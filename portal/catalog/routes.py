@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal import clock
+from portal.catalog import exports, title_requests
 from portal.catalog import services as catalog
-from portal.catalog import title_requests
 from portal.catalog.forms import CatalogFilterForm, TitleRequestForm
 from portal.extensions import db
 from portal.web import Refused, render
@@ -50,6 +50,13 @@ def index():
         form=form, books=books, filter_args=catalog.filter_args(request.args),
     )
     return page, status, {"Vary": "HX-Request"}
+
+
+@bp.get("/books.xlsx")
+def export():
+    """The listed titles (with the list's filters) as an Excel file."""
+    _, filters = _filters(request.args)
+    return exports.public_list(filters, clock.today())
 
 
 @bp.route("/request", methods=["GET", "POST"])
