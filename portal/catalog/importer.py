@@ -50,6 +50,7 @@ class Lookup:
 
     @classmethod
     def load(cls) -> Lookup:
+        """The names of every publisher, category and library, and the known codes."""
         libraries = {}
         for library in db.session.scalars(select(Library)):
             libraries[_key(library.code)] = libraries[_key(library.name)] = library.id

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
 from portal.models import Book, Category, Library, Publisher, library_books
@@ -60,7 +60,7 @@ def listed(filters: Filters, today: date) -> Select:
         select(Book)
         .join(Book.publisher)
         .join(Book.category)
-        .options(joinedload(Book.publisher), joinedload(Book.category))
+        .options(contains_eager(Book.publisher), contains_eager(Book.category))
         .where(Book.listed_until >= today)
     )
     return _narrowed(stmt, filters).order_by(Category.position, Book.title, Book.id)
@@ -72,7 +72,7 @@ def everything(filters: Filters) -> Select:
         select(Book)
         .join(Book.publisher)
         .join(Book.category)
-        .options(joinedload(Book.publisher), joinedload(Book.category))
+        .options(contains_eager(Book.publisher), contains_eager(Book.category))
     )
     return _narrowed(stmt, filters).order_by(Book.listed_until.desc(), Book.title, Book.id)
 
