@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.learn.routes import bp as learn_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.routes import bp as ops_bp
+    from portal.renewal import newcomer_routes, registration_routes  # noqa: F401 (views)
     from portal.renewal.routes import bp as renewal_bp
 
     app.register_blueprint(main_bp)

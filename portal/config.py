@@ -71,4 +71,5 @@ FIXED = {
     "OUTBOX_LEASE_SECONDS": 120,
     "OUTBOX_RETRY_DELAYS": [30, 120, 600, 1800, 7200],
     "PASSWORD_LINK_HOURS": 72,
+    "OPENING_LINK_DAYS": 14,  # learners often open the opening email days later
 }

@@ -92,6 +92,7 @@ def _create() -> None:
     _staff("dist-kanto", "関東教科書供給 受注係", kanto.email, "distributor", distributor=kanto)
 
     company = _organisation("A0001", "A株式会社", "company", 13)
+    company.learner_seq = len(A_LEARNERS)
     _staff("coord-a", "A社 教育担当 青木", "aoki@a-corp.example.jp", "coordinator", company)
     opening = opening_month_for(clock.today())
     a_contract = Contract.for_term(
@@ -107,6 +108,7 @@ def _create() -> None:
         ))
 
     school = _organisation("B0001", "B学園中学校・高等学校", "school", 14)
+    school.learner_seq = 41
     _staff("coord-b", "B学園 図書担当 木村", "kimura@b-gakuen.example.jp", "coordinator", school)
     fiscal_start = date(clock.today().year - (clock.today().month < 4), 4, 1)
     b_contract = Contract.for_term(

@@ -51,9 +51,9 @@ def is_htmx() -> bool:
     )
 
 
-def render(page: str, partial: str | None = None, status: int = 200, **context):
-    """The full page, or only ``partial`` when htmx asked for a fragment."""
-    template = partial if partial and is_htmx() else page
+def render(full: str, fragment: str | None = None, status: int = 200, **context):
+    """The ``full`` page, or only its ``fragment`` when htmx asked for one."""
+    template = fragment if fragment and is_htmx() else full
     return render_template(template, **context), status
 
 

@@ -18,3 +18,10 @@
     });
   });
 })();
+// Print buttons on printable pages (account cards, catalog lists).
+document.addEventListener("click", function (event) {
+  var target = event.target.closest("[data-print]");
+  if (!target) return;
+  event.preventDefault();
+  window.print();
+});

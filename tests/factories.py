@@ -11,6 +11,7 @@ from portal import security
 from portal.extensions import db
 from portal.models import (
     Contract,
+    Course,
     Distributor,
     DistributorPrefecture,
     Enrolment,
@@ -33,6 +34,9 @@ class Factory:
             return existing
         library = Library(code=code, name=name or f"{code}ライブラリ", family=family, rank=rank,
                           **fields)
+        if family != "school":
+            library.courses = [Course(code="c1", name="基礎", position=1),
+                               Course(code="c2", name="応用", position=2)]
         return self._add(library)
 
     def organisation(self, kind="company", prefecture=13, code=None, name=None) -> Organisation:

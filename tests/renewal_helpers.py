@@ -55,3 +55,30 @@ def emails(kind=None):
         query = query.where(OutboundEmail.kind == kind)
     db.session.expire_all()
     return db.session.scalars(query).all()
+
+
+# --- an approved renewal, registration open ------------------------------------------------
+
+REGISTRATION_DAY = "2023-12-15"  # after the 11th of M-1, before the 10th of M
+
+
+@pytest.fixture
+def approved(app, world, make):
+    """The world's contract with 10 learners (emails on the even ones), renewed for 12 IDs
+    of the same library and approved; the clock inside the registration period."""
+    from portal.models import Contract, StaffUser
+    from portal.ops.services import approve
+    from portal.renewal.services import apply as apply_for
+
+    on(app, REGISTRATION_DAY)
+    contract = db.session.get(Contract, world["contract_id"])
+    for n in range(1, 11):
+        make.learner(contract, login_id=f"{contract.organisation.code}-{n:03d}",
+                     name=f"受講者{n}", email=f"learner{n}@example.jp" if n % 2 == 0 else None)
+    contract.organisation.learner_seq = 10
+    coordinator = db.session.get(StaffUser, world["coordinator_id"])
+    renewal = apply_for(contract, coordinator, "gold", "12", False)
+    operator = db.session.scalar(select(StaffUser).where(StaffUser.login_id == "ops-x"))
+    approve(renewal.id, operator)
+    return {**world, "renewal_id": renewal.id, "successor_id": renewal.successor_id,
+            "org_code": contract.organisation.code}

@@ -5,9 +5,6 @@ import time
 
 import openpyxl
 import pytest
-
-from portal.sheets import SheetError, clean_id, csv_download, read_table
-from portal.sheets.writer import content_disposition
 from sheet_files import (
     EXECUTABLE,
     HEADER,
@@ -17,6 +14,9 @@ from sheet_files import (
     xlsx,
     zip_bomb,
 )
+
+from portal.sheets import SheetError, clean_id, csv_download, read_table
+from portal.sheets.writer import content_disposition
 
 WANTED = {"id": ["ユーザID", "ユーザーID", "ログインID"], "name": ["氏名"]}
 ROWS = [["A-001", "山田 太郎"], ["A-002", "佐藤 花子"], ["007", "ゼロ始まり"]]

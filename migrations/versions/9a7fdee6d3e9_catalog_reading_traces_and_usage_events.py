@@ -1,7 +1,7 @@
 """catalog, reading traces and usage events
 
 Revision ID: 9a7fdee6d3e9
-Revises: 89c21b9d1237
+Revises: 2963b7ca3ae7
 Create Date: 2026-11-27 06:33:21.794417
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9a7fdee6d3e9'
-down_revision = '89c21b9d1237'
+down_revision = '2963b7ca3ae7'
 branch_labels = None
 depends_on = None
 

@@ -48,13 +48,15 @@ def logout():
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
+    if not services.link_is_usable(token):
+        return render_template("auth/link_invalid.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user = services.redeem_password_link(token, form.password.data)
-        if user is None:
+        owner = services.redeem_password_link(token, form.password.data)
+        if owner is None:
             return render_template("auth/link_invalid.html"), 410
         flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
-        return redirect(url_for("auth.login"))
+        return redirect("/learn/login" if owner == "learner" else url_for("auth.login"))
     return render_template("auth/set_password.html", form=form)
 
 

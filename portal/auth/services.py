@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from portal import clock, security
 from portal.auth import throttle
 from portal.extensions import db, login_manager
-from portal.models import PasswordToken, StaffSession, StaffUser
+from portal.models import Learner, LearnerSession, PasswordToken, StaffSession, StaffUser
 
 REALM = "staff"
 SESSION_KEY = "staff_sid"
@@ -109,19 +109,37 @@ def issue_password_link(user: StaffUser) -> str:
     return token
 
 
-def redeem_password_link(token: str, password: str) -> StaffUser | None:
-    """Set the password of the link's user; None if the link is unknown, used or expired."""
+def redeem_password_link(token: str, password: str) -> str | None:
+    """Set the password of the link's owner: 'staff' or 'learner', or None if the link is
+    unknown, used or expired. A learner's issued password is erased at the same time."""
     row = db.session.scalar(
-        select(PasswordToken).where(
-            PasswordToken.token_hash == security.token_hash(token),
-            PasswordToken.staff_user_id.is_not(None),
-        )
+        select(PasswordToken).where(PasswordToken.token_hash == security.token_hash(token))
     )
     if row is None or row.used_at is not None or row.expires_at < clock.now():
         return None
-    user = db.session.get(StaffUser, row.staff_user_id)
-    user.password_hash = security.hash_password(password)
     row.used_at = clock.now()
-    end_sessions(StaffSession.user_id == user.id, "password")
+    if row.staff_user_id is not None:
+        user = db.session.get(StaffUser, row.staff_user_id)
+        user.password_hash = security.hash_password(password)
+        end_sessions(StaffSession.user_id == user.id, "password")
+        owner = "staff"
+    else:
+        learner = db.session.get(Learner, row.learner_id)
+        learner.password_hash = security.hash_password(password)
+        learner.card_password = None
+        db.session.execute(
+            update(LearnerSession)
+            .where(LearnerSession.learner_id == learner.id, LearnerSession.ended_at.is_(None))
+            .values(ended_at=clock.now(), end_reason="password")
+        )
+        owner = "learner"
     db.session.commit()
-    return user
+    return owner
+
+
+def link_is_usable(token: str) -> bool:
+    """Whether a password link can still be used (the form is shown only then)."""
+    row = db.session.scalar(
+        select(PasswordToken).where(PasswordToken.token_hash == security.token_hash(token))
+    )
+    return row is not None and row.used_at is None and row.expires_at >= clock.now()

@@ -23,6 +23,7 @@ from portal.models.people import (
     StaffUser,
 )
 from portal.models.reading import Bookmark, ReadingPosition
+from portal.models.registration import ListUpload, UploadRow
 from portal.models.usage import UsageEvent
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Learner",
     "LearnerSession",
     "Library",
+    "ListUpload",
     "LoginThrottle",
     "Organisation",
     "OutboundEmail",
@@ -52,6 +54,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "TitleRequest",
+    "UploadRow",
     "UsageEvent",
     "library_books",
 ]

@@ -28,6 +28,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(10))
     prefecture: Mapped[int]
+    # The last sequence number used in this organisation's learner IDs (<code>-<n>).
+    learner_seq: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     contracts = relationship("Contract", back_populates="organisation")

@@ -111,7 +111,7 @@ def approval_step(renewal: Renewal | None) -> Step:
 REGISTRATION_STEPS = [
     ("download", "ユーザID一覧のダウンロード", "renewal.download_users"),
     ("continuing", "継続ユーザIDの読み込み", "renewal.upload_continuing"),
-    ("finalize", "継続処理終了", "renewal.confirm_finalize"),
+    ("finalize", "継続処理終了", "renewal.finalize"),
     ("new_users", "新規ユーザID登録", "renewal.new_users"),
     ("opening_emails", "開設メール送信", "renewal.opening_emails"),
 ]

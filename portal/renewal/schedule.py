@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 
-from portal import audit, deadlines
+from portal import audit, clock, deadlines
 from portal.extensions import db
-from portal.models import Contract, Renewal
+from portal.models import Contract, Enrolment, Learner, LearnerSession, Renewal
 from portal.models.contract import APPLIED, APPROVED, LAPSED, PROVISIONAL
+from portal.models.people import ACTIVE, EXPIRED
 from portal.renewal import notices
 from workers.tick import step
 
@@ -69,3 +70,43 @@ def lapse_provisional_renewals(day: date) -> int:
             notices.lapsed(renewal)
             lapsed += 1
     return lapsed
+
+
+@step
+def close_continuation_at_deadline(day: date) -> int:
+    """After the last day of M the continuing list stands as saved: continuation is
+    closed for the coordinator who did not press 継続処理終了, so new IDs can follow."""
+    candidates = db.session.scalars(
+        select(Renewal).where(Renewal.status == APPROVED,
+                              Renewal.continuation_finished_at.is_(None))
+    ).all()
+    closed = 0
+    for renewal in candidates:
+        if day > renewal.contract.calendar.continuation_due:
+            renewal.continuation_finished_at = clock.now()
+            audit.record("renewal.continuation_closed", renewal, None, renewal.organisation_id)
+            closed += 1
+    return closed
+
+
+@step
+def expire_learners_without_contract(day: date) -> int:
+    """IDs that no contract covers any more stop working (the old IDs after the end of M
+    that were not continued), and their open sessions end."""
+    covered = exists().where(
+        Enrolment.learner_id == Learner.id,
+        Enrolment.contract_id == Contract.id,
+        Contract.access_until >= day,
+    )
+    ids = db.session.scalars(
+        select(Learner.id).where(Learner.status == ACTIVE, ~covered)
+    ).all()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        db.session.execute(update(Learner).where(Learner.id.in_(chunk)).values(status=EXPIRED))
+        db.session.execute(
+            update(LearnerSession)
+            .where(LearnerSession.learner_id.in_(chunk), LearnerSession.ended_at.is_(None))
+            .values(ended_at=clock.now(), end_reason="expired")
+        )
+    return len(ids)

@@ -1,0 +1,55 @@
+"""Writing the opening emails of a batch into the outbox, in chunks.
+
+Safe to run twice or to resume after a crash: a learner who already has an opening email
+for the contract is skipped (the idempotency key), so nobody gets two.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal import clock, security
+from portal.extensions import db
+from portal.models import Contract, EmailBatch, OutboundEmail, PasswordToken
+from portal.outbox import insert_rows, row_for
+from portal.renewal.opening import key, waiting_learners
+
+CHUNK = 500
+
+
+def expand_opening_batch(batch_id: int) -> int:
+    """Write the batch's emails; how many were written by this run."""
+    batch = db.session.get(EmailBatch, batch_id)
+    if batch is None or batch.expanded_at is not None:
+        return 0
+    contract = db.session.get(Contract, batch.contract_id)
+    written = 0
+    while learners := db.session.scalars(waiting_learners(contract.id).limit(CHUNK)).all():
+        rows = [_email(batch, contract, learner) for learner in learners]
+        written += insert_rows(rows)
+        db.session.commit()  # the chunk's links and emails together; sending starts now
+    batch.total = db.session.scalar(
+        select(func.count()).select_from(OutboundEmail).where(OutboundEmail.batch_id == batch.id)
+    )
+    batch.expanded_at = clock.now()
+    db.session.commit()
+    return written
+
+
+def _email(batch: EmailBatch, contract: Contract, learner) -> dict:
+    token = security.new_token()
+    days = current_app.config["OPENING_LINK_DAYS"]
+    db.session.add(PasswordToken(
+        token_hash=security.token_hash(token), learner_id=learner.id,
+        expires_at=clock.now() + timedelta(days=days),
+    ))
+    base = current_app.config["PORTAL_BASE_URL"]
+    return row_for(
+        "opening_to_learner", learner.email, key(contract.id, learner.id),
+        organisation_id=contract.organisation_id, batch_id=batch.id,
+        learner=learner, contract=contract, organisation=contract.organisation,
+        login_url=f"{base}/learn/login", link=f"{base}/password/{token}", days=days,
+    )
