@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import clock
@@ -16,10 +16,12 @@ from portal.models import (
     Book,
     Bookmark,
     BookPage,
+    Learner,
     LearnerSession,
     ReadingPosition,
     library_books,
 )
+from portal.models.people import SHARED
 
 RECENT = 6  # titles offered under 「続きから読む」
 
@@ -131,6 +133,18 @@ def remove_bookmark(learner_id: int, bookmark_id: int) -> Bookmark | None:
     if mark is not None:
         db.session.delete(mark)
     return mark
+
+
+def erase_shared_traces_without_session() -> None:
+    """Erase the traces of every shared account that has no open session (a sweep)."""
+    open_session = exists().where(
+        LearnerSession.learner_id == Learner.id, LearnerSession.ended_at.is_(None)
+    )
+    idle_shared = select(Learner.id).where(Learner.kind == SHARED, ~open_session)
+    db.session.execute(delete(Bookmark).where(Bookmark.learner_id.in_(idle_shared)))
+    db.session.execute(
+        delete(ReadingPosition).where(ReadingPosition.learner_id.in_(idle_shared))
+    )
 
 
 def erase_traces(learner_id: int) -> None:

@@ -30,6 +30,7 @@ LOGOUT = "logout"
 REPLACED = "replaced"  # a newer login on the same ID
 IDLE = "idle"
 CLOSED = "closed"  # the account or its contract stopped while logged in
+EXPIRED = "expired"  # the renewal's daily step stopped an ID no contract covers any more
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,10 @@ def log_in(learner: Learner, contract: Contract) -> None:
     log_out(LOGOUT, commit=False)  # whoever was logged in in this browser before
     for row in _open_sessions(learner.id):
         end(row, REPLACED)
+    if learner.kind == SHARED:
+        # Sessions can also be ended in bulk elsewhere (the renewal's daily step) without
+        # this erasure: a shared account's new session always starts clean.
+        reading.erase_traces(learner.id)
     token = security.new_token()
     row = LearnerSession(
         token_hash=security.token_hash(token), learner_id=learner.id, contract_id=contract.id
@@ -203,8 +208,9 @@ def ended_message(reason: str | None, shared: bool = False) -> str:
         "続けて読むには、もう一度ログインしてください。",
         IDLE: f"{minutes}分間操作がなかったため、自動的にログアウトしました。もう一度ログインしてください。",
         CLOSED: "このIDのご利用期間が終わったため、ログアウトしました。",
+        EXPIRED: "このIDのご利用期間が終わったため、ログアウトしました。",
     }.get(reason or "", "ログインしてください。")
-    if shared and reason in (REPLACED, IDLE, CLOSED):
+    if shared and reason in (REPLACED, IDLE, CLOSED, EXPIRED):
         text += "共用アカウントのため、読書の記録としおりは消去しました。"
     return text
 
@@ -226,7 +232,8 @@ def _open_sessions(learner_id: int) -> list[LearnerSession]:
 
 
 def end_idle_sessions(now: datetime) -> int:
-    """End every open session idle past the limit (erasing shared traces); how many."""
+    """End every open session idle past the limit; how many. Then erase the traces of
+    shared accounts left without a session, however their sessions ended."""
     stale = db.session.scalars(
         select(LearnerSession).where(
             LearnerSession.ended_at.is_(None), LearnerSession.last_seen_at <= now - idle_limit()
@@ -234,4 +241,5 @@ def end_idle_sessions(now: datetime) -> int:
     ).all()
     for row in stale:
         end(row, IDLE)
+    reading.erase_shared_traces_without_session()
     return len(stale)

@@ -1,12 +1,12 @@
 """Bookmarks and 「続きから読む」: kept for personal accounts, erased when a shared
 account's session ends (logout, replaced, idle), and usage events for the monthly figures."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import Bookmark, ReadingPosition, UsageEvent
+from portal.models import Bookmark, LearnerSession, ReadingPosition, UsageEvent
 from workers.tick import run_daily
 
 from .helpers import NOW, TODAY, move_clock, text
@@ -171,3 +171,35 @@ def test_failed_logins_and_refusals_are_not_usage(client, make_learner, learner_
     learner_login(client, make_learner().login_id, "wrong")
     learner_login(client, make_learner(status="disabled").login_id)
     assert events("login") == []
+
+
+def test_a_shared_session_ended_elsewhere_leaves_nothing_to_see(
+    app, client, make_book, make_learner, learner_login
+):
+    """The renewal's daily step ends sessions in bulk (reason 'expired'), bypassing the
+    erasure: the next login of the ID starts clean, and the tick sweeps the rest."""
+    book = make_book(pages=3)
+    shared, personal = make_learner(kind="shared"), make_learner(kind="personal")
+    for learner in (shared, personal):
+        learner_login(client, learner.login_id)
+        read_and_mark(client, book.id)
+    db.session.execute(
+        update(LearnerSession).values(ended_at=datetime.now(UTC), end_reason="expired")
+    )
+    db.session.commit()
+    response = client.get("/learn/")
+    assert response.status_code == 302
+    assert "ご利用期間が終わったため" in text(client.get("/learn/login"))
+    run_daily(TODAY)
+    assert traces(shared.id) == (0, 0) and traces(personal.id) == (1, 1)
+
+
+def test_a_shared_login_starts_clean(client, make_book, make_learner, learner_login):
+    book = make_book(pages=3)
+    shared = make_learner(kind="shared")
+    learner_login(client, shared.login_id)
+    read_and_mark(client, book.id)
+    db.session.execute(update(LearnerSession).values(ended_at=datetime.now(UTC)))
+    db.session.commit()
+    learner_login(client, shared.login_id)
+    assert traces(shared.id) == (0, 0)
