@@ -91,6 +91,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
+    from portal.catalog.ops_routes import bp as ops_catalog_bp
+    from portal.catalog.routes import bp as catalog_bp
+    from portal.learn.routes import bp as learn_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.routes import bp as ops_bp
     from portal.renewal import newcomer_routes, registration_routes  # noqa: F401 (views)
@@ -100,6 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(renewal_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(ops_catalog_bp)
     if app.config["DEV_MAILBOX"]:
         from portal.dev.routes import bp as dev_bp
 

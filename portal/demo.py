@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import delete, select
 
 from portal import clock, deadlines, security
+from portal.catalog import demo_data as demo_catalog
 from portal.extensions import db
 from portal.models import (
     Contract,
@@ -70,6 +71,7 @@ def load(reset: bool = False) -> DemoLogins:
     if existing is None:
         _create()
         db.session.commit()
+    demo_catalog.ensure()  # on its own: a demo laid out before the catalog existed gets it too
     return _logins()
 
 

@@ -15,7 +15,11 @@ WEEKDAYS = "月火水木金土日"
 
 # The menu of each role; an entry appears once its area's blueprint is registered.
 NAV = {
-    "operator": [("ops.renewals", "継続申込の承認"), ("ops.outbox", "送信メール")],
+    "operator": [
+        ("ops.renewals", "継続申込の承認"),
+        ("ops.outbox", "送信メール"),
+        ("ops_catalog.books", "書籍カタログ"),
+    ],
     "coordinator": [("renewal.index", "継続手続き")],
     "distributor": [("orders.index", "注文一覧")],
 }
@@ -38,7 +42,13 @@ class Refused(Exception):
 
 def is_htmx() -> bool:
     """Whether this request came from htmx (and not as a boosted full navigation)."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+    headers = request.headers
+    # A history restore (back button after the cache missed) needs the whole page.
+    return (
+        headers.get("HX-Request") == "true"
+        and not headers.get("HX-Boosted")
+        and not headers.get("HX-History-Restore-Request")
+    )
 
 
 def render(full: str, fragment: str | None = None, status: int = 200, **context):

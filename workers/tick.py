@@ -37,4 +37,5 @@ def run_daily(day: date) -> dict[str, int]:
 
 def _import_steps() -> None:
     """Import the modules that register steps (each area owns its own)."""
+    import portal.learn.daily  # noqa: F401
     import portal.renewal.schedule  # noqa: F401

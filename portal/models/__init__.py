@@ -1,6 +1,15 @@
 """The domain model, in the domain's words."""
 
 from portal.models.audit import AuditEntry
+from portal.models.catalog import (
+    Book,
+    BookPage,
+    CatalogImport,
+    Category,
+    Publisher,
+    TitleRequest,
+    library_books,
+)
 from portal.models.contract import Contract, Enrolment, Renewal
 from portal.models.library import Course, Library
 from portal.models.organisation import Distributor, DistributorPrefecture, Organisation
@@ -13,10 +22,17 @@ from portal.models.people import (
     StaffSession,
     StaffUser,
 )
+from portal.models.reading import Bookmark, ReadingPosition
 from portal.models.registration import ListUpload, UploadRow
+from portal.models.usage import UsageEvent
 
 __all__ = [
     "AuditEntry",
+    "Book",
+    "BookPage",
+    "Bookmark",
+    "CatalogImport",
+    "Category",
     "Contract",
     "Course",
     "Distributor",
@@ -32,8 +48,13 @@ __all__ = [
     "Organisation",
     "OutboundEmail",
     "PasswordToken",
+    "Publisher",
+    "ReadingPosition",
     "Renewal",
     "StaffSession",
     "StaffUser",
+    "TitleRequest",
     "UploadRow",
+    "UsageEvent",
+    "library_books",
 ]

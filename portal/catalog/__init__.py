@@ -1,0 +1,1 @@
+"""The catalog (掲載書籍): public list, title requests, and the operators' management."""

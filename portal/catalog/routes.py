@@ -1,0 +1,78 @@
+"""The public catalog (no login): the printable list, its spreadsheet, title requests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from portal import clock
+from portal.catalog import exports, title_requests
+from portal.catalog import services as catalog
+from portal.catalog.forms import CatalogFilterForm, TitleRequestForm
+from portal.extensions import db
+from portal.web import Refused, render
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog")
+
+REQUEST_FIELDS = (
+    "title", "author", "message", "requester_name", "requester_email", "organisation_name",
+)
+
+
+@bp.app_template_filter("until")
+def until(day) -> str:
+    """「3月31日まで」 for a listed-until date."""
+    return catalog.until_label(day, clock.today())
+
+
+@bp.app_template_global("leaving_soon")
+def leaving_soon(book) -> bool:
+    return catalog.leaving_soon(book, clock.today())
+
+
+def _filters(args) -> tuple[CatalogFilterForm, catalog.Filters]:
+    form = CatalogFilterForm(args)
+    form.fill_choices(catalog.publishers(), catalog.categories(), catalog.libraries_with_titles())
+    filters = catalog.Filters(
+        q=form.q.data or "",
+        publisher_id=form.publisher.data,
+        category_id=form.category.data,
+        library_id=form.library.data,
+    )
+    return form, filters
+
+
+@bp.get("/")
+def index():
+    form, filters = _filters(request.args)
+    books = db.session.scalars(catalog.listed(filters, clock.today())).all()
+    page, status = render(
+        "catalog/index.html", "catalog/_list.html",
+        form=form, books=books, filter_args=catalog.filter_args(request.args),
+    )
+    return page, status, {"Vary": "HX-Request"}
+
+
+@bp.get("/books.xlsx")
+def export():
+    """The listed titles (with the list's filters) as an Excel file."""
+    _, filters = _filters(request.args)
+    return exports.public_list(filters, clock.today())
+
+
+@bp.route("/request", methods=["GET", "POST"])
+def request_title():
+    form = TitleRequestForm()
+    form.publisher.choices = [("", "選んでください")] + [
+        (p.id, p.name) for p in catalog.publishers()
+    ]
+    if form.validate_on_submit():
+        fields = {name: (form[name].data or "").strip() or None for name in REQUEST_FIELDS}
+        try:
+            title_requests.submit(form.publisher.data, **fields)
+        except Refused as exc:
+            form.form_errors.append(exc.why)
+        else:
+            flash("リクエストを受け付けました。確認のメールをお送りしました。", "success")
+            return redirect(url_for("catalog.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("catalog/request.html", form=form), status

@@ -1,0 +1,1 @@
+"""Learners (受講者): login, the catalog of their library, the reader and bookmarks."""

@@ -1,0 +1,1 @@
+"""Tests of the learner area and the catalog."""

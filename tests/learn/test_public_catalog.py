@@ -1,0 +1,93 @@
+"""The public catalog: no login, the printable list, and title requests that go to the
+publisher by email with an acknowledgement to the requester."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import OutboundEmail, TitleRequest
+
+from .helpers import TODAY, text
+
+
+def listed_titles(response) -> list[str]:
+    import re
+
+    return re.findall(r"<tr>\s*<td>([^<]+)</td>", text(response))
+
+
+def test_the_list_needs_no_login(client, world, make_book):
+    make_book("学校の本")
+    make_book("会社の本", libraries=[world.gold])
+    make_book("終わった本", listed_until=TODAY - timedelta(days=1))
+    make_book("まもなく終わる本", listed_until=TODAY + timedelta(days=3))
+    response = client.get("/catalog/")
+    assert response.status_code == 200
+    assert sorted(listed_titles(response)) == ["まもなく終わる本", "会社の本", "学校の本"]
+    page = text(response)
+    assert "6月4日まで" in page and "まもなく掲載終了" in page
+    assert "2026年6月1日 現在" in page
+
+
+def test_the_list_filters_by_library(client, world, make_book):
+    make_book("学校の本")
+    make_book("会社の本", libraries=[world.gold])
+    school = client.get(f"/catalog/?library={world.school_library.id}")
+    assert listed_titles(school) == ["学校の本"]
+
+
+def test_the_list_prints(client, world, make_book):
+    make_book("学校の本")
+    page = text(client.get("/catalog/"))
+    assert 'href="/static/learn.css"' in page
+    assert "data-print" in page and "no-print" in page
+    css = client.get("/static/learn.css").get_data(as_text=True)
+    assert "@media print" in css and ".no-print" in css
+
+
+def test_a_request_goes_to_the_publisher_and_is_acknowledged(client, world):
+    page = client.get("/catalog/request")
+    assert page.status_code == 200 and 'name="requester_email"' in text(page)
+    response = client.post("/catalog/request", {
+        "publisher": world.publisher.id, "title": "読みたい本", "author": "作家 花子",
+        "message": "図書委員会からのお願いです。", "requester_name": "図書 係",
+        "requester_email": "Librarian@School.example.jp", "organisation_name": "テスト学園",
+    })
+    assert response.status_code == 302
+    assert "リクエストを受け付けました" in text(client.get("/catalog/"))
+    mails = {m.kind: m for m in db.session.scalars(select(OutboundEmail))}
+    to_publisher = mails["title_request_to_publisher"]
+    assert to_publisher.recipient == "editor@test-shobo.example.jp"
+    assert "読みたい本" in to_publisher.subject and "作家 花子" in to_publisher.body_text
+    assert "librarian@school.example.jp" not in to_publisher.body_text.lower()
+    ack = mails["title_request_to_requester"]
+    assert ack.recipient == "librarian@school.example.jp"
+    assert "テスト書房" in ack.body_text and "お応えできるとは限りません" in ack.body_text
+    assert all(m.status == "sent" for m in mails.values())  # the outbox ran after the commit
+
+
+def test_a_request_with_errors_is_explained_in_japanese(client, world):
+    response = client.post("/catalog/request", {
+        "publisher": "", "title": "", "requester_name": "", "requester_email": "not-an-address",
+    })
+    assert response.status_code == 422
+    page = text(response)
+    for message in ("出版社を選んでください", "書名を入力してください", "お名前を入力してください",
+                    "メールアドレスの形式が正しくありません"):
+        assert message in page
+    assert db.session.scalar(select(TitleRequest.id)) is None
+
+
+def test_requests_are_limited_per_address(client, world):
+    form = {"publisher": world.publisher.id, "title": "本", "requester_name": "係",
+            "requester_email": "a@example.jp"}
+    for _ in range(5):
+        assert client.post("/catalog/request", form).status_code == 302
+    refused = client.post("/catalog/request", form)
+    assert refused.status_code == 422 and "1日5件まで" in text(refused)
+
+
+def test_a_request_needs_csrf(client, world):
+    response = client.post("/catalog/request", {"publisher": world.publisher.id}, csrf=False)
+    assert response.status_code == 400
