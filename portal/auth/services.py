@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from portal import clock, security
 from portal.auth import throttle
 from portal.extensions import db, login_manager
+from portal.learn import services as learner_sessions
 from portal.models import Learner, LearnerSession, PasswordToken, StaffSession, StaffUser
 
 REALM = "staff"
@@ -127,11 +128,9 @@ def redeem_password_link(token: str, password: str) -> str | None:
         learner = db.session.get(Learner, row.learner_id)
         learner.password_hash = security.hash_password(password)
         learner.card_password = None
-        db.session.execute(
-            update(LearnerSession)
-            .where(LearnerSession.learner_id == learner.id, LearnerSession.ended_at.is_(None))
-            .values(ended_at=clock.now(), end_reason="password")
-        )
+        for open_session in db.session.scalars(select(LearnerSession).where(
+                LearnerSession.learner_id == learner.id, LearnerSession.ended_at.is_(None))):
+            learner_sessions.end(open_session, "password")
         owner = "learner"
     db.session.commit()
     return owner

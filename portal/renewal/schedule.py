@@ -8,6 +8,7 @@ from sqlalchemy import exists, select, update
 
 from portal import audit, clock, deadlines
 from portal.extensions import db
+from portal.learn import services as learner_sessions
 from portal.models import Contract, Enrolment, Learner, LearnerSession, Renewal
 from portal.models.contract import APPLIED, APPROVED, LAPSED, PROVISIONAL
 from portal.models.people import ACTIVE, EXPIRED
@@ -104,9 +105,8 @@ def expire_learners_without_contract(day: date) -> int:
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         db.session.execute(update(Learner).where(Learner.id.in_(chunk)).values(status=EXPIRED))
-        db.session.execute(
-            update(LearnerSession)
-            .where(LearnerSession.learner_id.in_(chunk), LearnerSession.ended_at.is_(None))
-            .values(ended_at=clock.now(), end_reason="expired")
-        )
+        open_sessions = db.session.scalars(select(LearnerSession).where(
+            LearnerSession.learner_id.in_(chunk), LearnerSession.ended_at.is_(None)))
+        for row in open_sessions:
+            learner_sessions.end(row, "expired")  # a shared account's traces go with it
     return len(ids)
