@@ -170,13 +170,13 @@ def _app_upload(kind):
 def _raw_write_xlsxwriter(app, contract_id, work, rows):
     import xlsxwriter
 
-    target = tempfile.TemporaryFile()
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
-    sheet = workbook.add_worksheet()
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            sheet.write_string(r, c, value or "")
-    workbook.close()
+    with tempfile.TemporaryFile() as target:
+        workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
+        sheet = workbook.add_worksheet()
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value or "")
+        workbook.close()
 
 
 def _raw_write_openpyxl(app, contract_id, work, rows):
@@ -186,7 +186,8 @@ def _raw_write_openpyxl(app, contract_id, work, rows):
     sheet = workbook.create_sheet()
     for row in rows:
         sheet.append(row)
-    workbook.save(tempfile.TemporaryFile())
+    with tempfile.TemporaryFile() as target:
+        workbook.save(target)
 
 
 def _raw_read_calamine(app, contract_id, work, prepared):

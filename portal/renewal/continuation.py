@@ -7,10 +7,12 @@ the list is always one whole upload, never a mix of two.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import delete, func, insert, literal, select, update
 
 from portal import audit, clock
-from portal.dbutil import bulk_insert, lock_row
+from portal.dbutil import bulk_insert, lock_row, plain_rows
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, StaffUser, UploadRow
 from portal.models.contract import CONTINUED
@@ -30,8 +32,11 @@ def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> 
     changes in the current list: that takes a confirmation.
     """
     renewal = gates.continuation(contract, clock.today())
-    table = read_table(data, ID_HEADERS, ["id"])  # SheetError: the file as a whole is refused
-    check = _Check(contract, renewal)
+    # calamine parses without the GIL: read the sheet while the contract's IDs load.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(read_table, data, ID_HEADERS, ["id"])
+        check = _Check(contract, renewal)
+        table = reading.result()  # SheetError: the file as a whole is refused
     upload = ListUpload(
         renewal_id=renewal.id, organisation_id=renewal.organisation_id, purpose=CONTINUING,
         filename=filename[:255], file_kind=table.kind, uploaded_by_id=user.id,
@@ -41,35 +46,42 @@ def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> 
     db.session.flush()
     chunk: list[tuple] = []
     for number, cells in table.rows:
-        chunk.append(check.row(number, clean_id(table.value(cells, "id"))))
+        chunk.append(check.row(number, clean_id(table.raw(cells, "id"))))
         if len(chunk) == CHUNK:
             _store(upload, check, chunk)
             chunk = []
     _store(upload, check, chunk)
     upload.row_count, upload.error_count = check.rows, check.errors
     upload.ok_count = len(check.kept)
-    upload.dropped_count = len(check.current) - len(check.kept)
-    upload.added_count = len(check.kept - check.saved)
-    upload.removed_count = len(check.saved - check.kept)
+    upload.dropped_count = len(check.current)  # what is left: the IDs not in the file
+    kept_ids = set(check.kept_ids)
+    upload.added_count = len(kept_ids - check.saved)
+    upload.removed_count = len(check.saved - kept_ids)
     db.session.commit()
     return upload
 
 
 class _Check:
-    """The rules of one continuing list, applied row by row."""
+    """The rules of one continuing list, applied row by row.
+
+    A matched ID moves from ``current`` (the contract's IDs) to ``kept`` (with its row), so
+    one dict's worth of memory serves both for 100,000 IDs, and what is left in ``current``
+    at the end is exactly the IDs that do not continue.
+    """
 
     def __init__(self, contract: Contract, renewal: Renewal):
         self.organisation_id = contract.organisation_id
         self.limit = renewal.successor.seats
-        self.current = dict(db.session.execute(
+        self.current = dict(plain_rows(
             select(Learner.login_id, Learner.id)
             .join(Enrolment, Enrolment.learner_id == Learner.id)
             .where(Enrolment.contract_id == contract.id)
-        ).all())
-        self.saved = set(db.session.scalars(select(Enrolment.learner_id).where(
-            Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED)))
-        self.seen: dict[str, int] = {}
-        self.kept: set[int] = set()
+        ))
+        self.saved = {learner_id for (learner_id,) in plain_rows(select(Enrolment.learner_id).where(
+            Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED))}
+        self.kept: dict[str, int] = {}  # login ID → the row that kept it
+        self.kept_ids: list[int] = []
+        self.refused: dict[str, int] = {}  # login ID → first row, for IDs not kept
         self.rows = self.errors = 0
 
     def row(self, number: int, login: str) -> tuple:
@@ -78,16 +90,18 @@ class _Check:
         learner_id = problem = None
         if not login:
             problem = "ユーザIDが空です。"
-        elif login in self.seen:
-            problem = f"ユーザID「{login}」が重複しています({self.seen[login]}行目と同じ)。"
+        elif (first := self.kept.get(login) or self.refused.get(login)) is not None:
+            problem = f"ユーザID「{login}」が重複しています({first}行目と同じ)。"
         elif login not in self.current:
             problem = MISS
+            self.refused[login] = number
         elif len(self.kept) >= self.limit:
             problem = f"新しい契約のユーザID数({self.limit})を超えています。"
+            self.refused[login] = number
         else:
-            learner_id = self.current[login]
-            self.kept.add(learner_id)
-        self.seen.setdefault(login, number)
+            learner_id = self.current.pop(login)
+            self.kept[login] = number
+            self.kept_ids.append(learner_id)
         self.errors += problem is not None
         return (number, login[:64] or None, learner_id, problem)
 

@@ -43,6 +43,11 @@ class Table:
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    def raw(self, cells: list, column: str):
+        """The cell of ``column`` as read ('' when absent)."""
+        index = self.columns.get(column)
+        return cells[index] if index is not None and index < len(cells) else ""
+
     def value(self, cells: list, column: str) -> str:
         """The text of ``column`` in a row ('' when absent): only asked cells are converted."""
         index = self.columns.get(column)
