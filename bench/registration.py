@@ -129,15 +129,22 @@ def _prepare(phase, app, contract_id, work):
         with app.app_context():
             return list(userlist.rows(db.session.get(Contract, contract_id)))
     if phase.startswith("app_"):
-        client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        client.post("/login", data={"login_id": "bench-coord", "password": PASSWORD,
-                                    "csrf_token": token})
-        page = client.get(f"/renewals/{contract_id}/continuing").get_data(as_text=True)
-        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        client, token = login_client(app, f"/renewals/{contract_id}/continuing")
         return {"client": client, "token": token}
     return None
+
+
+def login_client(app, page: str):
+    """A test client logged in as the coordinator, and a CSRF token read from ``page``."""
+    client = app.test_client()
+
+    def token_of(path):
+        html = client.get(path).get_data(as_text=True)
+        return html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+    client.post("/login", data={"login_id": "bench-coord", "password": PASSWORD,
+                                "csrf_token": token_of("/login")})
+    return client, token_of(page)
 
 
 def _app_download(kind):

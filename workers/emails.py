@@ -19,11 +19,10 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from portal import clock, jobs, mime
-from portal.dbutil import is_postgresql
 from portal.extensions import db, mail
 from portal.models import OutboundEmail
 from portal.models.outbox import FAILED, QUEUED, SENDING, SENT
@@ -101,14 +100,18 @@ def reclaim_expired() -> int:
 
 
 def mark_sent(ids: list[int], worker: str) -> int:
-    """Record that the server accepted these rows (only if we still own them)."""
-    if is_postgresql():
+    """Record that the server accepted these rows (only if we still own them).
+
+    Runs once per message, so it goes straight to the connection: no ORM machinery.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
         # A worker dying does not lose an asynchronous commit (the server has it); only a
         # database crash could, and then a message is sent twice, never lost. In exchange
         # the mark costs no disk flush: the window in which a killed worker leaves an
         # accepted message unmarked shrinks to a round trip.
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    result = db.session.execute(
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    result = connection.execute(
         update(OutboundEmail)
         .where(
             OutboundEmail.id.in_(ids),
@@ -130,7 +133,9 @@ def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> 
         .order_by(OutboundEmail.id)
     ).all()
     messages = [(row.id, row.recipient, build_message(row)) for row in rows]
-    db.session.rollback()  # end the read transaction while we talk SMTP
+    # Hold no ORM objects while sending: each per-message commit would expire them all.
+    db.session.rollback()
+    db.session.expunge_all()
     envelope_from = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
     for position, (row_id, recipient, message) in enumerate(messages):
         try:
