@@ -51,9 +51,18 @@ def send_outbox() -> dict[str, int]:
     finally:
         if connection is not None:
             _quit(connection)
-    if totals["deferred"]:
+    if totals["deferred"] or others_leasing(worker):
         schedule_retry()
     return totals
+
+
+def others_leasing(worker: str) -> bool:
+    """Whether rows are leased by other workers: if one of them died, its rows come back
+    when the lease ends, and someone must be there to send them."""
+    leased = db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
+        OutboundEmail.status == SENDING, OutboundEmail.claimed_by != worker))
+    db.session.rollback()
+    return bool(leased)
 
 
 def claim_due(limit: int, worker: str) -> list[int]:
@@ -202,12 +211,14 @@ def defer(ids: list[int], worker: str, exc: BaseException) -> int:
 
 
 def schedule_retry() -> None:
-    """Run again when the soonest deferred email is due (RQ's scheduler; in embedded mode
-    the next `flask tick` or send picks it up)."""
-    soonest = db.session.scalar(
-        select(func.min(OutboundEmail.next_attempt_at)).where(OutboundEmail.status == QUEUED)
-    )
+    """Run again when the soonest deferred email is due or the soonest lease ends (RQ's
+    scheduler; in embedded mode the next `flask tick` or send picks them up)."""
+    due = db.session.scalar(
+        select(func.min(OutboundEmail.next_attempt_at)).where(OutboundEmail.status == QUEUED))
+    lease = db.session.scalar(
+        select(func.min(OutboundEmail.lease_until)).where(OutboundEmail.status == SENDING))
     db.session.rollback()
+    soonest = min((t for t in (due, lease) if t is not None), default=None)
     if soonest is not None:
         delay = max(1, int((soonest - clock.now()).total_seconds()) + 1)
         jobs.enqueue_now(SEND_JOB, queue="emails", delay=delay)

@@ -66,7 +66,7 @@ def read_table(
     ``SheetError`` for a file we refuse; the rows are read lazily, and reading more than
     ``max_rows`` raises too.
     """
-    kind, raw_rows = _open(data)
+    kind, raw_rows = _open(data, max_rows)
     aliases = {header_key(a): name for name, spellings in wanted.items() for a in spellings}
     raw_rows = iter(raw_rows)
     for number, cells in _numbered(raw_rows, limit=HEADER_SEARCH_ROWS):
@@ -84,19 +84,19 @@ def read_table(
     )
 
 
-def _open(data: bytes) -> tuple[str, Iterator[list]]:
+def _open(data: bytes, max_rows: int) -> tuple[str, Iterator[list]]:
     if not data.strip():
         raise SheetError("ファイルが空です。")
     for magic, label in FOREIGN_MAGIC.items():
         if data.startswith(magic):
             raise SheetError(f"このファイルは{label}です。Excel(.xlsx)か CSV を選んでください。")
     if data.startswith(b"PK\x03\x04"):
-        return "xlsx", _xlsx_rows(data)
+        return "xlsx", _xlsx_rows(data, max_rows)
     return _csv_rows(data)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    check_xlsx(data)
+def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
+    check_xlsx(data, max_rows)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         # calamine reads every cell it finds, whatever <dimension> claims.
