@@ -279,12 +279,22 @@ def smtp_server():
     from aiosmtpd.controller import Controller
 
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
-    inbox.port = port
+    running = {"controller": controller}
+
+    def stop():
+        running.pop("controller").stop()
+
+    def restart():
+        running["controller"] = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+        running["controller"].start()
+
+    inbox.stop, inbox.restart = stop, restart
     yield inbox
-    controller.stop()
+    if running:
+        running["controller"].stop()
 
 
 def free_port() -> int:

@@ -51,18 +51,8 @@ def send_outbox() -> dict[str, int]:
     finally:
         if connection is not None:
             _quit(connection)
-    if totals["deferred"] or others_leasing(worker):
-        schedule_retry()
+    schedule_retry()
     return totals
-
-
-def others_leasing(worker: str) -> bool:
-    """Whether rows are leased by other workers: if one of them died, its rows come back
-    when the lease ends, and someone must be there to send them."""
-    leased = db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
-        OutboundEmail.status == SENDING, OutboundEmail.claimed_by != worker))
-    db.session.rollback()
-    return bool(leased)
 
 
 def claim_due(limit: int, worker: str) -> list[int]:
@@ -211,8 +201,12 @@ def defer(ids: list[int], worker: str, exc: BaseException) -> int:
 
 
 def schedule_retry() -> None:
-    """Run again when the soonest deferred email is due or the soonest lease ends (RQ's
-    scheduler; in embedded mode the next `flask tick` or send picks them up)."""
+    """Run again when the soonest deferred email is due or the soonest lease ends, if any
+    (RQ's scheduler; in embedded mode the next `flask tick` or send picks them up).
+
+    Called after every run: whatever is still queued now is due later, and a lease held
+    by another worker may belong to a dead one, whose rows come back when it ends.
+    """
     due = db.session.scalar(
         select(func.min(OutboundEmail.next_attempt_at)).where(OutboundEmail.status == QUEUED))
     lease = db.session.scalar(

@@ -65,7 +65,7 @@ def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
 def _work(connection, queue_names: list[str], burst: bool) -> None:
     connection.ping()
     queues = [Queue(name, connection=connection, job_class=AppJob) for name in queue_names]
-    # Rows left by a worker that died, or committed while Redis was away, go out now.
-    jobs.enqueue_now("workers.emails.send_outbox", queue="emails")
+    # Batches and rows left by a worker that died, or committed while Redis was away.
+    jobs.enqueue_now("workers.sweep.sweep", queue="emails")
     worker = Worker(queues, connection=connection, job_class=AppJob)
     worker.work(burst=burst, with_scheduler=not burst)

@@ -30,8 +30,8 @@ def run_daily(day: date) -> dict[str, int]:
     for func in STEPS:
         results[func.__name__] = func(day)
         db.session.commit()
-    # Also a sweep: anything queued while Redis or SMTP was away goes out now.
-    jobs.enqueue_now("workers.emails.send_outbox", queue="emails")
+    # Also a sweep: batches and emails left by a dead worker, or by Redis or SMTP away.
+    jobs.enqueue_now("workers.sweep.sweep", queue="emails")
     return results
 
 
