@@ -25,6 +25,7 @@ STATUS_LABELS = {
 
 TWELVE_MONTHS = "twelve"
 TO_FISCAL_END = "fiscal"  # the first term may end on the next 31 March (seed 003)
+TERM_LABELS = {TWELVE_MONTHS: "12か月", TO_FISCAL_END: "翌年3月末(年度末)まで"}
 
 
 class SchoolOrder(db.Model):
@@ -86,6 +87,10 @@ class SchoolOrder(db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def term_label(self) -> str:
+        return TERM_LABELS[self.first_term]
 
     @property
     def reference(self) -> str:
