@@ -129,6 +129,6 @@ def cancel(order_id: int, user: StaffUser, reason: str) -> Move:
     order.cancel_reason = reason[:1000]
     order.status_changed_at = clock.now()
     audit.record("school_order.cancelled", order, user, None, before=before,
-                 reason=order.cancel_reason)
+                 after=CANCELLED, reason=order.cancel_reason)
     db.session.commit()
     return Move(order, changed=True)
