@@ -25,9 +25,11 @@ from portal.models.people import (
 )
 from portal.models.reading import Bookmark, ReadingPosition
 from portal.models.registration import ListUpload, UploadRow
+from portal.models.rotation import AccountRotation
 from portal.models.usage import UsageEvent
 
 __all__ = [
+    "AccountRotation",
     "AuditEntry",
     "Book",
     "BookPage",

@@ -5,8 +5,10 @@ graduates cannot go on using theirs; the old ones work until 30 April.
 
 - Which contracts: ``yearly_rotation``, started before 1 March of the year (a contract
   that only starts in March has fresh IDs), and still open for logins.
-- Which IDs: the contract's active accounts not yet replaced and issued before 1 March;
-  so a second run in March, or a run after skipped days, finds nothing left to do.
+- Once a year per contract: an ``AccountRotation`` row is written with the new IDs, so a
+  second run in March, a run after skipped days or two ticks at once renew nothing more.
+- Which IDs: the contract's active accounts not yet replaced and issued before 1 March
+  (an ID issued in March, before a late first tick, is fresh already).
 - The new IDs are enrolled in the same contract (and in any running contract the old ID
   was continued into), linked from the old ones by ``replaced_by_id``. A replaced ID
   gives its licence to its replacement: both work until 30 April, one seat.
@@ -18,14 +20,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from portal import accounts, audit, clock, deadlines
 from portal.accounts import NewLearner
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.learn import services as learner_sessions
-from portal.models import Contract, Enrolment, Learner, LearnerSession
+from portal.models import AccountRotation, Contract, Enrolment, Learner, LearnerSession
 from portal.models.contract import NEW
 from portal.models.people import ACTIVE, EXPIRED
 from portal.school import notices
@@ -44,8 +46,14 @@ def contracts_to_rotate(day: date) -> list[int]:
             Contract.yearly_rotation.is_(True),
             Contract.starts_on < rotation.issue_from,
             Contract.access_until >= day,
+            ~_rotated(rotation.issue_from.year),
         ).order_by(Contract.id)
     ).all()
+
+
+def _rotated(year: int):
+    return exists().where(AccountRotation.contract_id == Contract.id,
+                          AccountRotation.year == year)
 
 
 def due_accounts(contract_id: int, rotation: deadlines.Rotation) -> list[Learner]:
@@ -66,9 +74,15 @@ def due_accounts(contract_id: int, rotation: deadlines.Rotation) -> list[Learner
 def rotate(contract_id: int, day: date) -> int:
     """Renew the due accounts of one contract; how many (0 when already done)."""
     rotation = deadlines.rotation_for(day.year)
-    lock_row(Contract, contract_id)  # two ticks at once: the second finds nothing due
+    lock_row(Contract, contract_id)  # two ticks at once: the second finds the row below
+    done = db.session.scalar(select(AccountRotation.id).where(
+        AccountRotation.contract_id == contract_id, AccountRotation.year == day.year))
+    if done:
+        return 0
     contract = db.session.get(Contract, contract_id)
     olds = due_accounts(contract_id, rotation)
+    db.session.add(AccountRotation(contract_id=contract_id, year=day.year, issued=len(olds),
+                                   old_valid_until=rotation.old_valid_until))
     if not olds:
         return 0
     new_ids = accounts.issue(contract.organisation_id, contract.id,
