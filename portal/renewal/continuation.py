@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, literal, select, update
 
-from portal import audit, clock
+from portal import accounts, audit, clock
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, StaffUser, UploadRow
@@ -33,7 +33,7 @@ def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> 
     current = dict(db.session.execute(
         select(Learner.login_id, Learner.id)
         .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(Enrolment.contract_id == contract.id)
+        .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None))
     ).all())
     limit = renewal.successor.seats
     rows, seen, misses, kept = [], {}, {}, 0
@@ -61,19 +61,21 @@ def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> 
 def _explain_misses(misses: dict[str, dict], organisation_id: int) -> None:
     """Say why an ID is not on this contract: unknown, another organisation's, or another
     contract's of the same organisation."""
-    owners: dict[str, int] = {}
+    owners: dict[str, tuple[int, int | None]] = {}
     logins = list(misses)
     for start in range(0, len(logins), 1000):
-        owners.update(db.session.execute(
-            select(Learner.login_id, Learner.organisation_id)
+        owners.update((login, (owner, replaced)) for login, owner, replaced in db.session.execute(
+            select(Learner.login_id, Learner.organisation_id, Learner.replaced_by_id)
             .where(Learner.login_id.in_(logins[start:start + 1000]))
-        ).all())
+        ))
     for login, row in misses.items():
-        owner = owners.get(login)
+        owner, replaced = owners.get(login, (None, None))
         if owner is None:
             row["problem"] = f"ユーザID「{login}」は登録されていません。"
         elif owner != organisation_id:
             row["problem"] = f"ユーザID「{login}」は他の組織のユーザIDです。"
+        elif replaced:
+            row["problem"] = f"ユーザID「{login}」は新しいIDに切り替わっています(カードの再発行または年度末の更新)。新しいIDを記入してください。"
         else:
             row["problem"] = f"ユーザID「{login}」はこの契約のユーザIDではありません。"
 
@@ -163,8 +165,7 @@ def find_upload(renewal: Renewal, upload_id: int) -> ListUpload:
 def counts(contract: Contract, renewal: Renewal) -> dict[str, int]:
     """Continuing, not continuing, and IDs left for new learners, as saved now."""
     successor = renewal.successor
-    old_total = db.session.scalar(
-        select(func.count()).select_from(Enrolment).where(Enrolment.contract_id == contract.id))
+    old_total = accounts.enrolled_count(contract.id)  # replaced IDs are not counted
     continuing = db.session.scalar(
         select(func.count()).select_from(Enrolment)
         .where(Enrolment.contract_id == successor.id, Enrolment.source == CONTINUED))
