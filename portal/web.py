@@ -19,9 +19,7 @@ NAV = {
         ("ops.renewals", "継続申込の承認"),
         ("ops.outbox", "送信メール"),
         ("ops_catalog.books", "書籍カタログ"),
-        ("orders.index", "学校の注文"),
-        ("school_ops.reissue_card", "カード再発行"),
-        ("school_ops.prices", "学校の料金"),
+        ("orders.index", "学校の注文"),  # links on to prices and card reissue
     ],
     "coordinator": [("renewal.index", "継続手続き"), ("school.index", "アカウント")],
     "distributor": [("orders.index", "注文一覧")],
