@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock, deadlines, security
 from portal.extensions import db
 from portal.models import SchoolOrder
-from portal.models.orders import TERM_LABELS, TO_FISCAL_END
+from portal.models.orders import TERM_LABELS, TO_FISCAL_END, TWELVE_MONTHS
 from portal.orders import licences, notices, pricing
 from portal.prefectures import PREFECTURES
 from portal.web import Refused, jmonth
@@ -102,17 +102,33 @@ def read_counts(values: Mapping[str, str]) -> tuple[int, int, dict[str, str]]:
 
 
 def read_term(values: Mapping[str, str], today: date) -> tuple[date | None, str, dict[str, str]]:
-    """The start month and the first term chosen, and the errors about them."""
+    """The start month and the first term chosen, and the errors about them.
+
+    Left out altogether, they mean this month and 12 months (what the form preselects);
+    a value that is there must be one the form offers.
+    """
     errors = {}
     offered = dict(start_months(today))
-    month = _text(values, "start_month")
+    month = _text(values, "start_month") if "start_month" in values else f"{today:%Y-%m}"
     starts_on = date.fromisoformat(f"{month}-01") if month in offered else None
     if starts_on is None:
         errors["start_month"] = "利用開始月を一覧から選んでください(今月から12か月先まで)。"
-    first_term = _text(values, "first_term")
+    first_term = _text(values, "first_term") if "first_term" in values else TWELVE_MONTHS
     if first_term not in TERM_LABELS:
         errors["first_term"] = "初年度の契約期間を「12か月」か「翌年3月末まで」から選んでください。"
     return starts_on, first_term, errors
+
+
+# Prefectures by name too, with or without 都/府/県 (北海道 is only ever written whole).
+BY_NAME = {name: code for code, name in PREFECTURES.items()} | {
+    name[:-1]: code for code, name in PREFECTURES.items() if name != "北海道"}
+
+
+def parse_prefecture(text: str) -> int | None:
+    """A prefecture by its JIS code (the form's value) or its name; None otherwise."""
+    if text.isdigit():
+        return int(text) if int(text) in PREFECTURES else None
+    return BY_NAME.get(text)
 
 
 def _required(values, name, label, limit, errors) -> str:
@@ -128,8 +144,8 @@ def read(values: Mapping[str, str], today: date) -> tuple[Application | None, di
     """Check the whole form: the application, or None and every error by field name."""
     errors: dict[str, str] = {}
     school_name = _required(values, "school_name", "学校名", 200, errors)
-    prefecture = _text(values, "prefecture")
-    if not prefecture.isdigit() or int(prefecture) not in PREFECTURES:
+    prefecture = parse_prefecture(_text(values, "prefecture"))
+    if prefecture is None:
         errors["prefecture"] = "都道府県を一覧から選んでください。"
     contact_name = _required(values, "contact_name", "ご担当者名", 100, errors)
     email = _required(values, "contact_email", "メールアドレス", 254, errors).lower()
@@ -145,7 +161,7 @@ def read(values: Mapping[str, str], today: date) -> tuple[Application | None, di
     if errors:
         return None, errors
     return Application(
-        school_name=school_name, prefecture=int(prefecture), contact_name=contact_name,
+        school_name=school_name, prefecture=prefecture, contact_name=contact_name,
         contact_email=email, personal=personal, shared=shared, starts_on=starts_on,
         first_term=first_term, yearly_rotation=values.get("yearly_rotation") in ("1", "y", "on"),
         message=message or None,

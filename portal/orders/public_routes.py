@@ -20,9 +20,8 @@ LAST_ORDER = "school_order_id"
 def apply():
     today = clock.today()
     if request.method == "GET":
-        start = applications.start_months(today)[1][0]  # next month: cards take about a week
-        values = {"submission_key": applications.new_submission_key(), "start_month": start,
-                  "first_term": TWELVE_MONTHS}
+        values = {"submission_key": applications.new_submission_key(),
+                  "start_month": f"{today:%Y-%m}", "first_term": TWELVE_MONTHS}
         return _page(values, {})
     values = request.form.to_dict()
     values.setdefault("submission_key", applications.new_submission_key())

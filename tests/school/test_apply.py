@@ -107,7 +107,8 @@ def test_the_same_form_sent_twice_is_one_order(client, world):
         ({"personal": "6000", "shared": "6000"}, "合計が多すぎます"),
         ({"personal": "", "shared": "0"}, "少なくとも一方に1以上"),
         ({"prefecture": "48"}, "都道府県を一覧から選んでください"),
-        ({"prefecture": "東京"}, "都道府県を一覧から選んでください"),
+        ({"prefecture": "トウキョウ"}, "都道府県を一覧から選んでください"),
+        ({"prefecture": "0"}, "都道府県を一覧から選んでください"),
         ({"prefecture": ""}, "都道府県を一覧から選んでください"),
         ({"contact_email": ""}, "メールアドレスを入力してください"),
         ({"contact_email": "tosho.example.jp"}, "メールアドレスの形式が正しくありません"),
@@ -166,3 +167,16 @@ def test_the_order_email_goes_to_the_distributor_or_the_secretariat(
     assert "お申込みを受け付けました" in receipt["Subject"]
     receipt_body = receipt.get_body(("plain",)).get_content()
     assert ("事務局からご連絡します" in receipt_body) == (prefecture == "47")
+
+
+@pytest.mark.parametrize(("typed", "code"), [("14", 14), ("神奈川県", 14), ("東京", 13),
+                                             ("北海道", 1), ("大阪府", 27)])
+def test_a_prefecture_by_code_or_name(client, world, typed, code):
+    assert client.post("/apply", application(prefecture=typed)).status_code == 302
+    assert db.session.scalar(select(SchoolOrder.prefecture)) == code
+
+
+def test_left_out_start_and_term_mean_this_month_for_12_months(client, world):
+    client.post("/apply", application(start_month=None, first_term=None))
+    placed = db.session.scalar(select(SchoolOrder))
+    assert (str(placed.starts_on), str(placed.ends_on)) == ("2026-06-01", "2027-05-31")
