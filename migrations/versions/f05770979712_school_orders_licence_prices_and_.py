@@ -1,7 +1,7 @@
 """school orders, licence prices and account rotations
 
 Revision ID: f05770979712
-Revises: 9a7fdee6d3e9
+Revises: 8ba2f20fa498
 Create Date: 2026-11-27 07:11:37.833492
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f05770979712'
-down_revision = '9a7fdee6d3e9'
+down_revision = '8ba2f20fa498'
 branch_labels = None
 depends_on = None
 
