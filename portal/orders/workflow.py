@@ -76,20 +76,15 @@ def history(order: SchoolOrder) -> list[AuditEntry]:
 def advance(order_id: int, user: StaffUser, to: str) -> Move:
     """Move the order to ``to``, the state after its current one; reaching アカウント発行
     creates the school's organisation, contract, coordinator login and learner IDs."""
+    if to not in FLOW[1:]:
+        raise LookupError(to)
     order = find(user, order_id)
     lock_row(SchoolOrder, order.id)
     db.session.refresh(order)
-    if to not in FLOW:
-        raise LookupError(to)
     if order.status in FLOW and FLOW.index(order.status) >= FLOW.index(to):
         db.session.rollback()
         return Move(order, changed=False)  # a second click: it is there already
-    if order.status == CANCELLED or next_status(order) != to:
-        raise Refused(
-            f"この注文は「{order.status_label}」のため、「{STATUS_LABELS[to]}」にはできません。",
-            "注文の状態は 受付 → アカウント発行 → カード発送 → 請求 の順に進めてください。",
-            title="この順番では進められません",
-        )
+    _ensure_next(order, to)
     before = order.status
     claimed = db.session.execute(
         update(SchoolOrder).where(SchoolOrder.id == order.id, SchoolOrder.status == before)
@@ -105,6 +100,15 @@ def advance(order_id: int, user: StaffUser, to: str) -> Move:
                  before=before, after=to)
     db.session.commit()
     return Move(order, changed=True)
+
+
+def _ensure_next(order: SchoolOrder, to: str) -> None:
+    if order.status == CANCELLED or next_status(order) != to:
+        raise Refused(
+            f"この注文は「{order.status_label}」のため、「{STATUS_LABELS[to]}」にはできません。",
+            "注文の状態は 受付 → アカウント発行 → カード発送 → 請求 の順に進めてください。",
+            title="この順番では進められません",
+        )
 
 
 def cancel(order_id: int, user: StaffUser, reason: str) -> Move:
