@@ -30,7 +30,7 @@ def ensure() -> None:
                                     pack_b_price=30_000))
         db.session.flush()
     if _order() is None:
-        starts_on = deadlines.add_months(today, 1)
+        starts_on = deadlines.month_start(today)  # its IDs work as soon as they are issued
         quote = licences.quote(42, 10)
         db.session.add(SchoolOrder(
             submission_key=KEY, school_name="さくら市立さくら中学校", prefecture=SAITAMA,
