@@ -99,8 +99,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.learn.routes import bp as learn_bp
     from portal.main.routes import bp as main_bp
     from portal.ops.routes import bp as ops_bp
+    from portal.orders import public_routes  # noqa: F401 (views)
+    from portal.orders.routes import bp as orders_bp
     from portal.renewal import newcomer_routes, registration_routes  # noqa: F401 (views)
     from portal.renewal.routes import bp as renewal_bp
+    from portal.school.ops_routes import bp as school_ops_bp
+    from portal.school.routes import bp as school_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -109,6 +113,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learn_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(ops_catalog_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(school_bp)
+    app.register_blueprint(school_ops_bp)
     if app.config["DEV_MAILBOX"]:
         from portal.dev.routes import bp as dev_bp
 

@@ -70,7 +70,13 @@ def issue(organisation_id: int, contract_id: int, people: list[NewLearner],
 
 
 def enrolled_count(contract_id: int) -> int:
-    """How many learner IDs count against the contract now."""
+    """How many learner IDs count against the contract now.
+
+    A replaced ID (yearly rotation, lost card) gives its seat to its replacement: during
+    March and April a school's old and new IDs both work, for one licence each pair.
+    """
     return db.session.scalar(
-        select(func.count()).select_from(Enrolment).where(Enrolment.contract_id == contract_id)
+        select(func.count()).select_from(Enrolment)
+        .join(Learner, Learner.id == Enrolment.learner_id)
+        .where(Enrolment.contract_id == contract_id, Learner.replaced_by_id.is_(None))
     )

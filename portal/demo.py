@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.models.contract import INITIAL
 from portal.models.people import PERSONAL, SHARED
+from portal.orders import demo_data as demo_orders
 
 PASSWORD = "demo-pass"
 KANTO = range(8, 15)  # 茨城 … 神奈川
@@ -72,6 +73,7 @@ def load(reset: bool = False) -> DemoLogins:
         _create()
         db.session.commit()
     demo_catalog.ensure()  # on its own: a demo laid out before the catalog existed gets it too
+    demo_orders.ensure()  # likewise for the school prices and the Kanto order
     return _logins()
 
 
@@ -188,5 +190,6 @@ def describe(logins: DemoLogins) -> str:
         "  distributor  dist-kanto  関東教科書供給 (prefectures 8-14)",
         f"learner personal: {logins.personal} / {PASSWORD}",
         f"learner shared: {logins.shared} / {PASSWORD}",
+        demo_orders.describe(),
         "Staff log in at /login, learners at /learn/login.",
     ])

@@ -19,8 +19,9 @@ NAV = {
         ("ops.renewals", "継続申込の承認"),
         ("ops.outbox", "送信メール"),
         ("ops_catalog.books", "書籍カタログ"),
+        ("orders.index", "学校の注文"),  # links on to prices and card reissue
     ],
-    "coordinator": [("renewal.index", "継続手続き")],
+    "coordinator": [("renewal.index", "継続手続き"), ("school.index", "アカウント")],
     "distributor": [("orders.index", "注文一覧")],
 }
 
@@ -90,7 +91,8 @@ def register(app: Flask) -> None:
         user = current_user
         if not user.is_authenticated:
             return {"nav_links": []}
-        links = [(e, label) for e, label in NAV.get(user.role, []) if e in app.view_functions]
+        links = [(e, label) for e, label in NAV.get(user.role, [])
+                 if e in app.view_functions and _shown(e, user)]
         return {"nav_links": [(url_for(e), label, request.endpoint == e) for e, label in links]}
 
     @app.errorhandler(Refused)
@@ -116,6 +118,14 @@ def register(app: Flask) -> None:
         app.register_error_handler(
             code, lambda exc, c=code, t=title, x=text: _error_page(c, t, x)
         )
+
+
+def _shown(endpoint: str, user) -> bool:
+    """Whether a menu entry of the user's role applies to them: a school's account pages
+    mean nothing to a company's coordinator."""
+    if endpoint.startswith("school."):
+        return bool(user.organisation and user.organisation.is_school)
+    return True
 
 
 def _error_page(status: int, title: str, text: str):

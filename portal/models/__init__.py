@@ -12,6 +12,7 @@ from portal.models.catalog import (
 )
 from portal.models.contract import Contract, Enrolment, Renewal
 from portal.models.library import Course, Library
+from portal.models.orders import PriceSetting, SchoolOrder
 from portal.models.organisation import Distributor, DistributorPrefecture, Organisation
 from portal.models.outbox import EmailAttachment, EmailBatch, OutboundEmail
 from portal.models.people import (
@@ -24,9 +25,11 @@ from portal.models.people import (
 )
 from portal.models.reading import Bookmark, ReadingPosition
 from portal.models.registration import ListUpload, UploadRow
+from portal.models.rotation import AccountRotation
 from portal.models.usage import UsageEvent
 
 __all__ = [
+    "AccountRotation",
     "AuditEntry",
     "Book",
     "BookPage",
@@ -48,9 +51,11 @@ __all__ = [
     "Organisation",
     "OutboundEmail",
     "PasswordToken",
+    "PriceSetting",
     "Publisher",
     "ReadingPosition",
     "Renewal",
+    "SchoolOrder",
     "StaffSession",
     "StaffUser",
     "TitleRequest",

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, func, insert, literal, select, update
 
-from portal import audit, clock
+from portal import accounts, audit, clock
 from portal.dbutil import bulk_insert, lock_row, plain_rows
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, StaffUser, UploadRow
@@ -75,7 +75,8 @@ class _Check:
         self.current = dict(plain_rows(
             select(Learner.login_id, Learner.id)
             .join(Enrolment, Enrolment.learner_id == Learner.id)
-            .where(Enrolment.contract_id == contract.id)
+            # A replaced ID (lost card, yearly rotation) is not continued: its new ID is.
+            .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None))
         ))
         self.saved = {learner_id for (learner_id,) in plain_rows(select(Enrolment.learner_id).where(
             Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED))}
@@ -123,16 +124,19 @@ def _store(upload: ListUpload, check: _Check, chunk: list[tuple]) -> None:
 def _explain_misses(logins: list[str], organisation_id: int) -> dict[str, str]:
     """Why each ID is not on this contract: unknown, another organisation's, or another
     contract's of the same organisation."""
-    owners = dict(db.session.execute(
-        select(Learner.login_id, Learner.organisation_id).where(Learner.login_id.in_(logins))
-    ).all())
+    owners = {login: (owner, replaced) for login, owner, replaced in db.session.execute(
+        select(Learner.login_id, Learner.organisation_id, Learner.replaced_by_id)
+        .where(Learner.login_id.in_(logins))
+    )}
     reasons = {}
     for login in logins:
-        owner = owners.get(login)
+        owner, replaced = owners.get(login, (None, None))
         if owner is None:
             reasons[login] = f"ユーザID「{login}」は登録されていません。"
         elif owner != organisation_id:
             reasons[login] = f"ユーザID「{login}」は他の組織のユーザIDです。"
+        elif replaced:
+            reasons[login] = f"ユーザID「{login}」は新しいIDに切り替わっています(カードの再発行または年度末の更新)。新しいIDを記入してください。"
         else:
             reasons[login] = f"ユーザID「{login}」はこの契約のユーザIDではありません。"
     return reasons
@@ -212,8 +216,7 @@ def find_upload(renewal: Renewal, upload_id: int) -> ListUpload:
 def counts(contract: Contract, renewal: Renewal) -> dict[str, int]:
     """Continuing, not continuing, and IDs left for new learners, as saved now."""
     successor = renewal.successor
-    old_total = db.session.scalar(
-        select(func.count()).select_from(Enrolment).where(Enrolment.contract_id == contract.id))
+    old_total = accounts.enrolled_count(contract.id)  # replaced IDs are not counted
     continuing = db.session.scalar(
         select(func.count()).select_from(Enrolment)
         .where(Enrolment.contract_id == successor.id, Enrolment.source == CONTINUED))

@@ -49,7 +49,8 @@ def _queries(upload: ListUpload, contract: Contract, renewal: Renewal) -> dict:
         "errors": rows.where(UploadRow.upload_id == upload.id, UploadRow.problem.is_not(None))
         .order_by(UploadRow.row_number),
         "dropped": learners.join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(Enrolment.contract_id == contract.id, ~kept_learner).order_by(Learner.login_id),
+        .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None),
+               ~kept_learner).order_by(Learner.login_id),
         "added": rows.where(_kept(upload), ~saved).order_by(UploadRow.row_number),
         "removed": saved_learner.with_only_columns(null(), Learner.login_id, Learner.name, null())
         .where(~kept_learner).order_by(Learner.login_id),

@@ -24,7 +24,8 @@ def rows(contract: Contract) -> Iterator[tuple]:
         select(Learner.login_id, Learner.name, Learner.gender, Learner.email, Learner.kind,
                Learner.created_at, Learner.updated_at)
         .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(Enrolment.contract_id == contract.id)
+        # A replaced ID (lost card, yearly rotation) is not continued: its new ID is.
+        .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None))
         .order_by(Learner.login_id)
         .execution_options(yield_per=2000)
     )

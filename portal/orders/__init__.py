@@ -1,0 +1,1 @@
+"""School orders: the public application, licences and prices, distributors' orders."""
