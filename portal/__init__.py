@@ -98,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.ops.routes import bp as ops_bp
     from portal.renewal import newcomer_routes, registration_routes  # noqa: F401 (views)
     from portal.renewal.routes import bp as renewal_bp
+    from portal.usage.ops_routes import bp as ops_usage_bp
+    from portal.usage.routes import bp as usage_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -106,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learn_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(ops_catalog_bp)
+    app.register_blueprint(usage_bp)
+    app.register_blueprint(ops_usage_bp)
     if app.config["DEV_MAILBOX"]:
         from portal.dev.routes import bp as dev_bp
 

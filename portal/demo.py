@@ -28,6 +28,7 @@ from portal.models import (
 )
 from portal.models.contract import INITIAL
 from portal.models.people import PERSONAL, SHARED
+from portal.usage import demo_data as demo_usage
 
 PASSWORD = "demo-pass"
 KANTO = range(8, 15)  # 茨城 … 神奈川
@@ -72,6 +73,7 @@ def load(reset: bool = False) -> DemoLogins:
         _create()
         db.session.commit()
     demo_catalog.ensure()  # on its own: a demo laid out before the catalog existed gets it too
+    demo_usage.ensure()  # after the catalog: the events open its titles
     return _logins()
 
 

@@ -19,8 +19,9 @@ NAV = {
         ("ops.renewals", "継続申込の承認"),
         ("ops.outbox", "送信メール"),
         ("ops_catalog.books", "書籍カタログ"),
+        ("ops_usage.index", "利用状況"),
     ],
-    "coordinator": [("renewal.index", "継続手続き")],
+    "coordinator": [("renewal.index", "継続手続き"), ("usage.index", "利用状況")],
     "distributor": [("orders.index", "注文一覧")],
 }
 

@@ -39,3 +39,4 @@ def _import_steps() -> None:
     """Import the modules that register steps (each area owns its own)."""
     import portal.learn.daily  # noqa: F401
     import portal.renewal.schedule  # noqa: F401
+    import portal.usage.schedule  # noqa: F401

@@ -25,6 +25,7 @@ from portal.models.people import (
 from portal.models.reading import Bookmark, ReadingPosition
 from portal.models.registration import ListUpload, UploadRow
 from portal.models.usage import UsageEvent
+from portal.models.usage_report import UsageReport
 
 __all__ = [
     "AuditEntry",
@@ -56,5 +57,6 @@ __all__ = [
     "TitleRequest",
     "UploadRow",
     "UsageEvent",
+    "UsageReport",
     "library_books",
 ]
