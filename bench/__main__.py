@@ -2,7 +2,8 @@
 
 import sys
 
-from bench import registration
+from bench import registration, usage
 
 if __name__ == "__main__":
     registration.main(sys.argv[1:])
+    usage.main([])
