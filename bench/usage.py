@@ -205,7 +205,11 @@ def main(argv: list[str]) -> None:
     from portal.usage.months import Month, span
 
     uri = database_uri(args.database, ".")
-    _create_database(uri)
+    try:
+        _create_database(uri)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
+        print(f"bench.usage skipped: PostgreSQL unreachable ({str(exc).splitlines()[0]})")
+        return
     app = create_app(config(uri))
     last = Month(2026, 3)
     months = span(last.shift(1 - args.months), last)

@@ -65,7 +65,8 @@ def notify(row: UsageReport) -> int:
             organisation_id=contract.organisation_id,
             attachments=[(row.filename, report.CONTENT_TYPE, row.data)],
             coordinator=coordinator, contract=contract, organisation=contract.organisation,
-            month=month, figures=data, top=data.top(TOP_IN_EMAIL), figures_filename=row.filename,
+            month=month, figures=data, top=data.top(TOP_IN_EMAIL),
+            figures_filename=row.filename,
         )
     if row.notified_at is None:
         row.notified_at = clock.now()
@@ -73,21 +74,21 @@ def notify(row: UsageReport) -> int:
 
 
 def downloadable(contract: Contract, month: Month) -> UsageReport:
-    """The report a person may download: a finished month of the contract's reported ones.
+    """The report a person may download: a finished month the contract is reported for.
 
-    This month is refused (its figures are still growing); a month the contract is not
-    reported for answers 404 through LookupError.
+    A month outside the contract answers 404 (LookupError); this month, or a later one of
+    the term, is refused with the date its report comes (its figures are still growing).
     """
     this_month = current()
-    if month >= this_month:
-        stored = _stored(contract.id, month)  # e.g. a tick run ahead with --date
-        if stored is not None:
-            return stored
-        raise Refused(
-            f"{month.label}はまだ終わっていないため、利用データを作成できません。",
-            f"{month.next().label}1日に作成し、メールでお送りします。それまではこの画面で途中経過をご覧ください。",
-            title="この月の利用データはまだありません",
-        )
-    if month not in figures.contract_months(contract, this_month):
+    if month not in figures.contract_months(contract, max(month, this_month)):
         raise LookupError(month.key)
-    return ensure_report(contract, month)
+    if month < this_month:
+        return ensure_report(contract, month)
+    stored = _stored(contract.id, month)  # e.g. a tick run ahead with --date
+    if stored is not None:
+        return stored
+    raise Refused(
+        f"{month.label}はまだ終わっていないため、利用データを作成できません。",
+        f"{month.next().label}1日に作成し、メールでお送りします。それまではこの画面で途中経過をご覧ください。",
+        title="この月の利用データはまだありません",
+    )

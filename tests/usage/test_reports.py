@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import OutboundEmail, UsageReport
+from portal.usage.months import Month
 from portal.usage.report import LEARNER_HEADER, TITLE_HEADER
 
 from .helpers import NOW
@@ -139,6 +140,8 @@ def test_no_personal_data_in_any_report(may, runner, smtp_server):
 
 @pytest.mark.parametrize("month, status", [
     ("2026-06", 409),  # this month: still growing
+    ("2027-03", 409),  # the term's last month, to come
+    ("2027-04", 404),  # after the term, and no usage in the grace month
     ("2026-03", 404),  # before the contract
     ("2026-13", 404),
     ("soon", 404),
@@ -148,7 +151,8 @@ def test_downloads_that_do_not_exist(may, client, month, status):
     response = client.get(f"/usage/{may.school_contract}/{month}.xlsx")
     assert response.status_code == status
     if status == 409:
-        assert "2026年7月1日" in response.get_data(as_text=True)
+        comes = Month.parse(month).next()
+        assert f"{comes.label}1日に作成し" in response.get_data(as_text=True)
 
 
 def test_the_report_is_built_on_the_tick_day_not_before(may, runner, app):
