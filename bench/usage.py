@@ -9,6 +9,7 @@ titles popular). Then, each query timed ``--repeat`` times on a warm cache:
 - ``all_contracts_series``: the twelve-month series of every contract together (charts);
 - ``one_contract_month``: one contract's month (headline numbers and titles);
 - ``one_contract_per_id``: one contract's per-ID rows (the report's ID sheet);
+- ``overview_page``: the whole operators' page, through the app (charts, 1,000 rows);
 - ``month_start_tick``: the tick step itself, once: 1,000 reports built and emailed.
 
     python -m bench.usage [--database postgresql://…/portal_bench_usage] [--events 1000000]
@@ -37,7 +38,8 @@ TITLES = 200
 def config(database: str) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": database, "TESTING": False, "SECRET_KEY": "bench",
             "DEV_MAILBOX": False, "MAIL_SERVER": None, "REDIS_URL": None,
-            "PASSWORD_HASH_PROFILE": "test"}
+            "PASSWORD_HASH_PROFILE": "test",
+            "PORTAL_TODAY": "2026-04-01"}  # the day after the last month of events
 
 
 def setup(app, contracts: int, events: int, months: list) -> None:
@@ -163,12 +165,42 @@ def measure(app, months: list, repeat: int, contracts: int) -> dict:
             results[name] = timed(func, repeat)
             print(name, results[name], flush=True)
         results["plan_all_contracts_month"] = _plan(db, month)
+    client = _operator_client(app)
+    results["overview_page"] = timed(lambda: _page(client, f"/ops/usage/?month={month.key}"),
+                                     repeat)
+    print("overview_page", results["overview_page"], flush=True)
+    with app.app_context():
         started = time.perf_counter()
         built = send_monthly_usage_reports(month.next().first_day)
         results["month_start_tick"] = {"seconds": round(time.perf_counter() - started, 1),
                                        "reports": built}
         print("month_start_tick", results["month_start_tick"], flush=True)
     return results
+
+
+def _page(client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200 and "<svg" in response.get_data(as_text=True), url
+
+
+def _operator_client(app):
+    """A test client logged in as an operator."""
+    import re
+
+    from portal import security
+    from portal.extensions import db
+    from portal.models import StaffUser
+
+    with app.app_context():
+        db.session.merge(StaffUser(id=1_000_000, login_id="bench-ops", name="事務局",
+                                   email="o@example.jp", role="operator",
+                                   password_hash=security.hash_password("pw")))
+        db.session.commit()
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    client.post("/login", data={"login_id": "bench-ops", "password": "pw", "csrf_token": token})
+    return client
 
 
 def _plan(db, month) -> list[str]:
