@@ -49,6 +49,11 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "PORTAL_TODAY": os.environ.get("PORTAL_TODAY") or None,
         "LEARNER_IDLE_MINUTES": int(os.environ.get("LEARNER_IDLE_MINUTES", "20")),
         "SESSION_COOKIE_SECURE": https,
+        # Tuning of the outbox (the fault drills shorten them to seconds).
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "120")),
+        "OUTBOX_RETRY_DELAYS": [
+            int(d) for d in os.environ.get("OUTBOX_RETRY_DELAYS", "30,120,600,1800,7200").split(",")
+        ],
         "PREFERRED_URL_SCHEME": "https" if https else "http",
     }
 
@@ -68,8 +73,6 @@ FIXED = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
     "OUTBOX_BATCH_SIZE": 200,
-    "OUTBOX_LEASE_SECONDS": 120,
-    "OUTBOX_RETRY_DELAYS": [30, 120, 600, 1800, 7200],
     "PASSWORD_LINK_HOURS": 72,
     "OPENING_LINK_DAYS": 14,  # learners often open the opening email days later
 }

@@ -32,3 +32,50 @@ def lock_row(model, ident: int) -> None:
         db.session.execute(select(model.id).where(model.id == ident).with_for_update())
     else:
         db.session.execute(update(model).where(model.id == ident).values(id=model.id))
+
+
+def bulk_insert(table, columns: list[str], rows) -> int:
+    """Insert many rows of plain values (ints, strings, None) fast: COPY on PostgreSQL,
+    the driver's executemany on SQLite; how many.
+
+    Runs on the session's own connection, so the rows commit or roll back with it.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.dbapi_connection
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        # Straight to the driver: the rows are plain values, and SQLAlchemy's per-row
+        # parameter processing would cost more than SQLite's insert itself.
+        marks = ", ".join("?" for _ in columns)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
+        )
+    return len(rows)
+
+
+def plain_rows(statement) -> list[tuple]:
+    """The rows of a SELECT of plain columns (ints, strings) straight from the driver.
+
+    For hot paths that read 100,000 rows: no Row objects and no type processing (so never
+    for columns with a custom type such as UTCDateTime). Compiled by SQLAlchemy for the
+    current database, so the query stays portable.
+    """
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    if compiled.positional:
+        args = tuple(compiled.params[name] for name in compiled.positiontup)
+    else:
+        args = compiled.params
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -49,7 +49,7 @@ def render(template: str, **context) -> Rendered:
         html = env.get_template(f"email/{template}.html").render(context)
     except TemplateNotFound:  # most emails: the HTML part is the text, laid out
         html = env.get_template("email/_from_text.html").render(
-            context, subject=subject, paragraphs=text_paragraphs(txt.blocks["body"], context, txt)
+            base_url=context["base_url"], subject=subject, paragraphs=text_paragraphs(text)
         )
     return Rendered(subject, text, html)
 
@@ -57,11 +57,10 @@ def render(template: str, **context) -> Rendered:
 URL = re.compile(r"(https?://[^\s<>\"]+)")
 
 
-def text_paragraphs(block, context, template) -> list[Markup]:
-    """The body block's paragraphs as HTML: escaped, line breaks kept, links clickable."""
-    body = "".join(block(template.new_context(context))).strip()
+def text_paragraphs(text: str) -> list[Markup]:
+    """The text's paragraphs as HTML: escaped, line breaks kept, links clickable."""
     paragraphs = []
-    for chunk in re.split(r"\n\s*\n", body):
+    for chunk in re.split(r"\n\s*\n", text.strip()):
         html = URL.sub(r'<a href="\1">\1</a>', str(escape(chunk)))
         paragraphs.append(Markup(html.replace("\n", "<br>\n")))
     return paragraphs

@@ -331,3 +331,13 @@ def test_two_finishes_at_once_finish_once(app, approved):
     assert [r.status_code for r in results] == [302, 302]
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "renewal.finish_continuation")) == 1
+
+
+def test_list_dates_are_tokyo_dates(coord, approved):
+    from datetime import UTC, datetime
+
+    learner = db.session.scalar(select(Learner).where(Learner.login_id == ids(approved, [1])[0]))
+    learner.created_at = datetime(2023, 12, 31, 15, 30, tzinfo=UTC)  # 00:30 on 1 Jan in Tokyo
+    db.session.commit()
+    sheet = openpyxl.load_workbook(io.BytesIO(coord.get(url(approved, "/users.xlsx")).data)).active
+    assert sheet["F2"].value == "2024/01/01"

@@ -154,3 +154,29 @@ def test_declared_size_limit(monkeypatch):
     monkeypatch.setattr(safety, "MAX_UNCOMPRESSED", 20 * 1024 * 1024)
     with pytest.raises(SheetError, match="展開後のサイズが大きすぎる"):
         ids(zip_bomb(50))
+
+
+def formula_xlsx() -> bytes:
+    out = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(["ユーザID"])
+    book.active.append(["A-001"])
+    book.active.append(["=HYPERLINK(\"http://evil.example\", \"A-002\")"])
+    book.save(out)
+    return out.getvalue()
+
+
+def test_formula_cells_are_refused():
+    with pytest.raises(SheetError, match="数式"):
+        ids(formula_xlsx())
+
+
+def test_too_many_rows_are_refused_before_parsing(monkeypatch):
+    from portal.sheets import reader
+
+    calls = []
+    monkeypatch.setattr(reader.CalamineWorkbook, "from_filelike",
+                        lambda *a: calls.append(a) or pytest.fail("parsed"))
+    with pytest.raises(SheetError, match="行数が多すぎます"):
+        ids(xlsx([[f"A-{i}"] for i in range(40)]), max_rows=20)
+    assert calls == []

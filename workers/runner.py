@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.job import Job
 
 from portal import jobs
 from portal.extensions import db
 
+log = logging.getLogger(__name__)
+RECONNECT_SECONDS = 2
 _app: Flask | None = None
 
 
@@ -39,11 +45,25 @@ class AppJob(Job):
 
 
 def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
-    """Work the queues until stopped; sweep the outbox first."""
+    """Work the queues until stopped; sweep the outbox first. A Redis restart is waited
+    out, not fatal: the jobs it forgot are recreated by the sweep when it is back."""
     bind(app)
     connection = jobs.redis_connection()
     if connection is None:
         raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed.")
+    while True:
+        try:
+            _work(connection, queue_names, burst)
+            return
+        except RedisError as exc:
+            if burst:
+                raise
+            log.warning("Redis unavailable (%s); retrying in %s s", exc, RECONNECT_SECONDS)
+            time.sleep(RECONNECT_SECONDS)
+
+
+def _work(connection, queue_names: list[str], burst: bool) -> None:
+    connection.ping()
     queues = [Queue(name, connection=connection, job_class=AppJob) for name in queue_names]
     # Rows left by a worker that died, or committed while Redis was away, go out now.
     jobs.enqueue_now("workers.emails.send_outbox", queue="emails")

@@ -1,7 +1,7 @@
 """usage reports and the month index of usage events
 
 Revision ID: bc9f13430079
-Revises: 9a7fdee6d3e9
+Revises: 8ba2f20fa498
 Create Date: 2026-11-27 07:12:25.164258
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bc9f13430079'
-down_revision = '9a7fdee6d3e9'
+down_revision = '8ba2f20fa498'
 branch_labels = None
 depends_on = None
 

@@ -37,6 +37,13 @@ class ListUpload(db.Model):
     row_count: Mapped[int] = mapped_column(default=0)
     ok_count: Mapped[int] = mapped_column(default=0)
     error_count: Mapped[int] = mapped_column(default=0)
+    # Continuing lists: learners of the contract not in the file, and the difference from
+    # the list saved when the file was read (that list's upload is named, so a preview
+    # shown after another save knows its difference is out of date).
+    dropped_count: Mapped[int] = mapped_column(default=0)
+    added_count: Mapped[int] = mapped_column(default=0)
+    removed_count: Mapped[int] = mapped_column(default=0)
+    compared_to_id: Mapped[int | None] = mapped_column(ForeignKey("list_uploads.id"))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

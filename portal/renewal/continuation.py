@@ -7,10 +7,12 @@ the list is always one whole upload, never a mix of two.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import delete, func, insert, literal, select, update
 
 from portal import audit, clock
-from portal.dbutil import lock_row
+from portal.dbutil import bulk_insert, lock_row, plain_rows
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, StaffUser, UploadRow
 from portal.models.contract import CONTINUED
@@ -20,79 +22,126 @@ from portal.sheets import clean_id, read_table
 from portal.web import Refused
 
 ID_HEADERS = {"id": ["ユーザID", "ユーザーID", "ログインID", "user id", "userid", "login id"]}
-INSERT_CHUNK = 5000
+CHUNK = 5000
 
 
 def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> ListUpload:
     """Read an uploaded continuing list and record its rows with their problems.
 
-    Nothing changes in the current list: that takes a confirmation.
+    Rows are checked and stored in chunks, so memory stays flat for 100,000 rows. Nothing
+    changes in the current list: that takes a confirmation.
     """
     renewal = gates.continuation(contract, clock.today())
-    table = read_table(data, ID_HEADERS, ["id"])  # SheetError: the file as a whole is refused
-    current = dict(db.session.execute(
-        select(Learner.login_id, Learner.id)
-        .join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(Enrolment.contract_id == contract.id)
-    ).all())
-    limit = renewal.successor.seats
-    rows, seen, misses, kept = [], {}, {}, 0
-    for number, cells in table.rows:
-        login = clean_id(table.value(cells, "id"))
-        row = {"row_number": number, "login_id": login[:64] or None, "learner_id": None,
-               "problem": None}
-        if not login:
-            row["problem"] = "ユーザIDが空です。"
-        elif login in seen:
-            row["problem"] = f"ユーザID「{login}」が重複しています({seen[login]}行目と同じ)。"
-        elif login not in current:
-            misses[login] = row
-        elif kept >= limit:
-            row["problem"] = f"新しい契約のユーザID数({limit})を超えています。"
-        else:
-            row["learner_id"] = current[login]
-            kept += 1
-        seen.setdefault(login, number)
-        rows.append(row)
-    _explain_misses(misses, contract.organisation_id)
-    return _record(renewal, user, filename, table.kind, rows)
-
-
-def _explain_misses(misses: dict[str, dict], organisation_id: int) -> None:
-    """Say why an ID is not on this contract: unknown, another organisation's, or another
-    contract's of the same organisation."""
-    owners: dict[str, int] = {}
-    logins = list(misses)
-    for start in range(0, len(logins), 1000):
-        owners.update(db.session.execute(
-            select(Learner.login_id, Learner.organisation_id)
-            .where(Learner.login_id.in_(logins[start:start + 1000]))
-        ).all())
-    for login, row in misses.items():
-        owner = owners.get(login)
-        if owner is None:
-            row["problem"] = f"ユーザID「{login}」は登録されていません。"
-        elif owner != organisation_id:
-            row["problem"] = f"ユーザID「{login}」は他の組織のユーザIDです。"
-        else:
-            row["problem"] = f"ユーザID「{login}」はこの契約のユーザIDではありません。"
-
-
-def _record(renewal: Renewal, user: StaffUser, filename: str, kind: str,
-            rows: list[dict]) -> ListUpload:
-    errors = sum(1 for r in rows if r["problem"])
+    # calamine parses without the GIL: read the sheet while the contract's IDs load.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(read_table, data, ID_HEADERS, ["id"])
+        check = _Check(contract, renewal)
+        table = reading.result()  # SheetError: the file as a whole is refused
     upload = ListUpload(
         renewal_id=renewal.id, organisation_id=renewal.organisation_id, purpose=CONTINUING,
-        filename=filename[:255], file_kind=kind, row_count=len(rows),
-        ok_count=len(rows) - errors, error_count=errors, uploaded_by_id=user.id,
+        filename=filename[:255], file_kind=table.kind, uploaded_by_id=user.id,
+        compared_to_id=_current_list_id(renewal),
     )
     db.session.add(upload)
     db.session.flush()
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start:start + INSERT_CHUNK]
-        db.session.execute(insert(UploadRow), [{**r, "upload_id": upload.id} for r in chunk])
+    chunk: list[tuple] = []
+    for number, cells in table.rows:
+        chunk.append(check.row(number, clean_id(table.raw(cells, "id"))))
+        if len(chunk) == CHUNK:
+            _store(upload, check, chunk)
+            chunk = []
+    _store(upload, check, chunk)
+    upload.row_count, upload.error_count = check.rows, check.errors
+    upload.ok_count = len(check.kept)
+    upload.dropped_count = len(check.current)  # what is left: the IDs not in the file
+    kept_ids = set(check.kept_ids)
+    upload.added_count = len(kept_ids - check.saved)
+    upload.removed_count = len(check.saved - kept_ids)
     db.session.commit()
     return upload
+
+
+class _Check:
+    """The rules of one continuing list, applied row by row.
+
+    A matched ID moves from ``current`` (the contract's IDs) to ``kept`` (with its row), so
+    one dict's worth of memory serves both for 100,000 IDs, and what is left in ``current``
+    at the end is exactly the IDs that do not continue.
+    """
+
+    def __init__(self, contract: Contract, renewal: Renewal):
+        self.organisation_id = contract.organisation_id
+        self.limit = renewal.successor.seats
+        self.current = dict(plain_rows(
+            select(Learner.login_id, Learner.id)
+            .join(Enrolment, Enrolment.learner_id == Learner.id)
+            .where(Enrolment.contract_id == contract.id)
+        ))
+        self.saved = {learner_id for (learner_id,) in plain_rows(select(Enrolment.learner_id).where(
+            Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED))}
+        self.kept: dict[str, int] = {}  # login ID → the row that kept it
+        self.kept_ids: list[int] = []
+        self.refused: dict[str, int] = {}  # login ID → first row, for IDs not kept
+        self.rows = self.errors = 0
+
+    def row(self, number: int, login: str) -> tuple:
+        """(row number, login ID, learner id, problem); a miss is explained per chunk."""
+        self.rows += 1
+        learner_id = problem = None
+        if not login:
+            problem = "ユーザIDが空です。"
+        elif (first := self.kept.get(login) or self.refused.get(login)) is not None:
+            problem = f"ユーザID「{login}」が重複しています({first}行目と同じ)。"
+        elif login not in self.current:
+            problem = MISS
+            self.refused[login] = number
+        elif len(self.kept) >= self.limit:
+            problem = f"新しい契約のユーザID数({self.limit})を超えています。"
+            self.refused[login] = number
+        else:
+            learner_id = self.current.pop(login)
+            self.kept[login] = number
+            self.kept_ids.append(learner_id)
+        self.errors += problem is not None
+        return (number, login[:64] or None, learner_id, problem)
+
+
+MISS = object()  # placeholder: why the ID is not on this contract is looked up per chunk
+COLUMNS = ["upload_id", "row_number", "login_id", "learner_id", "problem"]
+
+
+def _store(upload: ListUpload, check: _Check, chunk: list[tuple]) -> None:
+    misses = [login for _, login, _, problem in chunk if problem is MISS]
+    reasons = _explain_misses(misses, check.organisation_id) if misses else {}
+    bulk_insert(UploadRow.__table__, COLUMNS, (
+        (upload.id, number, login, learner_id,
+         reasons[login] if problem is MISS else problem)
+        for number, login, learner_id, problem in chunk
+    ))
+
+
+def _explain_misses(logins: list[str], organisation_id: int) -> dict[str, str]:
+    """Why each ID is not on this contract: unknown, another organisation's, or another
+    contract's of the same organisation."""
+    owners = dict(db.session.execute(
+        select(Learner.login_id, Learner.organisation_id).where(Learner.login_id.in_(logins))
+    ).all())
+    reasons = {}
+    for login in logins:
+        owner = owners.get(login)
+        if owner is None:
+            reasons[login] = f"ユーザID「{login}」は登録されていません。"
+        elif owner != organisation_id:
+            reasons[login] = f"ユーザID「{login}」は他の組織のユーザIDです。"
+        else:
+            reasons[login] = f"ユーザID「{login}」はこの契約のユーザIDではありません。"
+    return reasons
+
+
+def _current_list_id(renewal: Renewal) -> int | None:
+    return db.session.scalar(select(ListUpload.id).where(
+        ListUpload.renewal_id == renewal.id, ListUpload.purpose == CONTINUING,
+        ListUpload.status == CONFIRMED))
 
 
 def confirm(contract: Contract, user: StaffUser, upload_id: int) -> ListUpload:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, null, select
+from sqlalchemy import and_, exists, null, select
 
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, UploadRow
@@ -56,12 +56,11 @@ def _queries(upload: ListUpload, contract: Contract, renewal: Renewal) -> dict:
     }
 
 
-def counts(upload: ListUpload, contract: Contract, renewal: Renewal) -> dict[str, int]:
-    """How many lines each tab has."""
-    return {
-        tab: db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        for tab, query in _queries(upload, contract, renewal).items()
-    }
+def counts(upload: ListUpload) -> dict[str, int]:
+    """How many lines each tab has, as counted when the file was read."""
+    return {"kept": upload.ok_count, "errors": upload.error_count,
+            "dropped": upload.dropped_count, "added": upload.added_count,
+            "removed": upload.removed_count}
 
 
 def lines(upload: ListUpload, contract: Contract, renewal: Renewal, tab: str,
@@ -72,9 +71,12 @@ def lines(upload: ListUpload, contract: Contract, renewal: Renewal, tab: str,
     return [Line(*row) for row in db.session.execute(query.limit(PAGE_SIZE).offset(offset))]
 
 
-def has_saved_list(renewal: Renewal) -> bool:
-    """Whether a continuing list was confirmed before (the difference is then shown)."""
-    return db.session.scalar(
-        select(exists().where(Enrolment.contract_id == renewal.successor_id,
-                              Enrolment.source == CONTINUED))
-    )
+def difference_is_current(upload: ListUpload, renewal: Renewal) -> bool:
+    """Whether the upload's difference is still against the saved list: there was a saved
+    list when the file was read, and it is still the one saved."""
+    if upload.compared_to_id is None:
+        return False
+    current = db.session.scalar(select(ListUpload.id).where(
+        ListUpload.renewal_id == renewal.id, ListUpload.purpose == upload.purpose,
+        ListUpload.status == "confirmed"))
+    return current == upload.compared_to_id

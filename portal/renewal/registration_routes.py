@@ -114,8 +114,8 @@ def _preview_page(contract, renewal, upload):
     return render(
         "renewal/continuing_preview.html", "renewal/_preview_lines.html",
         contract=contract, renewal=renewal, upload=upload, tab=tab, page=page,
-        tabs=preview.TABS, counts=preview.counts(upload, contract, renewal),
+        tabs=preview.TABS, counts=preview.counts(upload),
         lines=preview.lines(upload, contract, renewal, tab, page),
-        page_size=preview.PAGE_SIZE, has_saved=preview.has_saved_list(renewal),
+        page_size=preview.PAGE_SIZE, has_saved=preview.difference_is_current(upload, renewal),
         form=ConfirmForm(),
     )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal import clock
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner
 from portal.models.people import KIND_LABELS
@@ -16,6 +15,7 @@ from portal.sheets import Sheet
 # The public contract (DESIGN §5): ユーザID first, then these, in this order.
 HEADER = ["ユーザID", "氏名", "性別", "メールアドレス", "アカウント種別", "作成日", "更新日"]
 WIDTHS = [18, 16, 6, 32, 12, 12, 12]
+TOKYO_OFFSET = timedelta(hours=9)
 
 
 def rows(contract: Contract) -> Iterator[tuple]:
@@ -34,7 +34,10 @@ def rows(contract: Contract) -> Iterator[tuple]:
 
 
 def _day(moment) -> str:
-    return clock.tokyo(moment).strftime("%Y/%m/%d")
+    # Japan has no daylight saving: a fixed +9 hours is Tokyo time, and much cheaper than
+    # a zone conversion done 200,000 times for a large list.
+    local = moment + TOKYO_OFFSET
+    return f"{local.year}/{local.month:02d}/{local.day:02d}"
 
 
 def sheet(contract: Contract) -> Sheet:

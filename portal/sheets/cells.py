@@ -36,7 +36,10 @@ def as_text(value) -> str:
 def clean_id(value) -> str:
     """A login ID as typed or pasted: NFKC (full width to half width), trimmed, and
     without the quote our own export may have put in front."""
-    text = unicodedata.normalize("NFKC", as_text(value)).strip()
+    text = value if type(value) is str else as_text(value)
+    if not text.isascii():  # NFKC leaves ASCII as it is; most IDs are ASCII
+        text = unicodedata.normalize("NFKC", text)
+    text = text.strip()
     return text[1:].strip() if text.startswith("'") else text
 
 

@@ -37,15 +37,21 @@ class Table:
     kind: str
     columns: dict[str, int]  # wanted header → column index (only those present)
     header_row: int
-    rows: Iterable[tuple[int, list[str]]]  # (row number in the file, cells as text)
+    rows: Iterable[tuple[int, list]]  # (row number in the file, cells as read)
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS[self.kind]
 
-    def value(self, cells: list[str], column: str) -> str:
+    def raw(self, cells: list, column: str):
+        """The cell of ``column`` as read ('' when absent)."""
         index = self.columns.get(column)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    def value(self, cells: list, column: str) -> str:
+        """The text of ``column`` in a row ('' when absent): only asked cells are converted."""
+        index = self.columns.get(column)
+        return as_text(cells[index]).strip() if index is not None and index < len(cells) else ""
 
 
 def read_table(
@@ -60,7 +66,7 @@ def read_table(
     ``SheetError`` for a file we refuse; the rows are read lazily, and reading more than
     ``max_rows`` raises too.
     """
-    kind, raw_rows = _open(data)
+    kind, raw_rows = _open(data, max_rows)
     aliases = {header_key(a): name for name, spellings in wanted.items() for a in spellings}
     raw_rows = iter(raw_rows)
     for number, cells in _numbered(raw_rows, limit=HEADER_SEARCH_ROWS):
@@ -78,19 +84,19 @@ def read_table(
     )
 
 
-def _open(data: bytes) -> tuple[str, Iterator[list]]:
+def _open(data: bytes, max_rows: int) -> tuple[str, Iterator[list]]:
     if not data.strip():
         raise SheetError("ファイルが空です。")
     for magic, label in FOREIGN_MAGIC.items():
         if data.startswith(magic):
             raise SheetError(f"このファイルは{label}です。Excel(.xlsx)か CSV を選んでください。")
     if data.startswith(b"PK\x03\x04"):
-        return "xlsx", _xlsx_rows(data)
+        return "xlsx", _xlsx_rows(data, max_rows)
     return _csv_rows(data)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    check_xlsx(data)
+def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
+    check_xlsx(data, max_rows)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         # calamine reads every cell it finds, whatever <dimension> claims.
@@ -103,34 +109,47 @@ def _csv_rows(data: bytes) -> tuple[str, Iterator[list]]:
     if b"\x00" in data[:4096]:
         raise SheetError("文字のファイルではありません。Excel(.xlsx)か CSV を選んでください。")
     if data.startswith(codecs.BOM_UTF8):
-        return "csv-utf8", _csv_iter(data[len(codecs.BOM_UTF8):].decode("utf-8", "strict"))
+        return "csv-utf8", _csv_iter(data, "utf-8-sig")
     for kind, encoding in (("csv-utf8", "utf-8"), ("csv-cp932", "cp932")):
-        try:
-            text = data.decode(encoding, "strict")
-        except UnicodeDecodeError:
-            continue
-        return kind, _csv_iter(text)
+        if _decodes(data, encoding):
+            return kind, _csv_iter(data, encoding)
     raise SheetError("文字コードを判別できません。UTF-8 か Shift-JIS(CP932)の CSV で保存してください。")
 
 
-def _csv_iter(text: str) -> Iterator[list]:
-    yield from csv.reader(io.StringIO(text, newline=""))
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether all of ``data`` is valid in ``encoding``, checked in pieces (no full copy)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start:start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_iter(data: bytes, encoding: str) -> Iterator[list]:
+    yield from csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
 
 
 def _numbered(rows: Iterator[list], start: int = 1, limit: int | None = None):
-    """(row number, cells as text), skipping nothing: numbers match what Excel shows."""
+    """(row number, cells), skipping nothing: numbers match what Excel shows."""
     number = start - 1
     for cells in rows:
         number += 1
-        yield number, [as_text(c) for c in cells]
+        yield number, cells
         if limit is not None and number - start + 1 >= limit:
             return
+
+
+def _blank(cells: list) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def _limited(rows, max_rows: int):
     count = 0
     for number, cells in rows:
-        if not any(c.strip() for c in cells):
+        if _blank(cells):
             continue  # blank lines, e.g. the rows a person cleared instead of deleting
         count += 1
         if count > max_rows:

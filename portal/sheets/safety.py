@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from defusedxml import DefusedXmlException
@@ -17,8 +18,9 @@ RATIO_FLOOR = 1024 * 1024
 HEAD_BYTES = 64 * 1024  # a DOCTYPE must come before the root element
 
 
-def check_xlsx(data: bytes) -> zipfile.ZipFile:
-    """Open ``data`` as a zip and refuse it if it is a bomb or carries a DTD."""
+def check_xlsx(data: bytes, max_rows: int) -> zipfile.ZipFile:
+    """Open ``data`` as a zip and refuse it if it is a bomb, carries a DTD or a formula, or
+    has more than ``max_rows`` rows."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -37,7 +39,30 @@ def check_xlsx(data: bytes) -> zipfile.ZipFile:
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels")):
             _check_xml_head(archive, entry)
+        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+            _scan_sheet(archive, entry, max_rows)
     return archive
+
+
+FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
+CHUNK = 1 << 20
+
+
+def _scan_sheet(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, max_rows: int) -> None:
+    """One streaming pass over a sheet's XML, a megabyte at a time: refuse formulas, and
+    count rows, so an oversized sheet is refused before any parser holds it in memory."""
+    rows, tail = 0, b""
+    with archive.open(entry) as part:
+        while block := part.read(CHUNK):
+            window = tail + block
+            if FORMULA.search(window):
+                raise SheetError("数式が入ったセルがあります。数式を値に変換して(「値のみ貼り付け」)保存し直してください。")
+            # Count only what starts in this block; the tail is there to see across edges.
+            rows += len(ROW.findall(window)) - len(ROW.findall(tail))
+            if rows > max_rows + 10:  # the header and a title may come before the data
+                raise SheetError(f"行数が多すぎます。1ファイル {max_rows:,} 行までです。")
+            tail = window[-16:]
 
 
 def _check_xml_head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
