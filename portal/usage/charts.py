@@ -47,36 +47,49 @@ def nice_ticks(top: int, count: int = 4) -> list[int]:
 
 def column_chart(ident: str, title: str, bars: Sequence[Bar], unit: str) -> Markup:
     """Vertical bars, one per month, with a value axis and gridlines."""
-    height, left, right, top, bottom = 240, 52, 12, 24, 34
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    height, left, top, bottom = 240, 52, 24, 34
+    plot = (left, top, WIDTH - left - 12, height - top - bottom)  # x, y, width, height
     ticks = nice_ticks(max((b.value for b in bars), default=0))
-    scale = plot_h / ticks[-1]
     parts = [_open(ident, title, _describe(bars, unit), height)]
-    for tick in ticks:
-        y = top + plot_h - tick * scale
-        parts.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="{GRID}" stroke-width="1"/>')
-        parts.append(_text(left - 6, y + 4, f"{tick:,}", anchor="end", size=11, fill=MUTED))
-    band = plot_w / max(len(bars), 1)
-    width = min(band * 0.64, 48)
-    for i, bar in enumerate(bars):
-        x = left + band * i + (band - width) / 2
-        h = bar.value * scale
-        y = top + plot_h - h
-        fill = BAR_STRONG if bar.strong else BAR
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{h:.1f}" '
-                     f'fill="{fill}"><title>{escape(bar.long_label or bar.label)}: '
-                     f'{bar.value:,}{escape(unit)}</title></rect>')
-        if bar.value:
-            parts.append(_text(x + width / 2, y - 5, f"{bar.value:,}", size=11, fill=INK,
-                               bold=bar.strong))
-        parts.append(_text(x + width / 2, height - bottom + 18, bar.label, size=11,
-                           fill=INK if bar.strong else MUTED, bold=bar.strong))
+    parts += _value_axis(plot, ticks)
+    parts += _columns(plot, bars, ticks[-1], unit)
     if not any(b.value for b in bars):
-        parts.append(_text(left + plot_w / 2, top + plot_h / 2, "この期間の利用はまだありません",
-                           size=13, fill=MUTED))
+        parts.append(_text(left + plot[2] / 2, top + plot[3] / 2,
+                           "この期間の利用はまだありません", size=13, fill=MUTED))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _value_axis(plot, ticks: list[int]) -> list[str]:
+    x, y, width, height = plot
+    parts = []
+    for tick in ticks:
+        at = y + height - tick * height / ticks[-1]
+        parts.append(f'<line x1="{x}" x2="{x + width}" y1="{at:.1f}" y2="{at:.1f}" '
+                     f'stroke="{GRID}" stroke-width="1"/>')
+        parts.append(_text(x - 6, at + 4, f"{tick:,}", anchor="end", size=11, fill=MUTED))
+    return parts
+
+
+def _columns(plot, bars: Sequence[Bar], top_value: int, unit: str) -> list[str]:
+    x0, y0, width, height = plot
+    band = width / max(len(bars), 1)
+    bar_width = min(band * 0.64, 48)
+    parts = []
+    for i, bar in enumerate(bars):
+        x = x0 + band * i + (band - bar_width) / 2
+        h = bar.value * height / top_value
+        y = y0 + height - h
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{h:.1f}" '
+                     f'fill="{BAR_STRONG if bar.strong else BAR}"><title>'
+                     f'{escape(bar.long_label or bar.label)}: {bar.value:,}{escape(unit)}'
+                     f'</title></rect>')
+        middle = x + bar_width / 2
+        if bar.value:
+            parts.append(_text(middle, y - 5, f"{bar.value:,}", size=11, bold=bar.strong))
+        parts.append(_text(middle, y0 + height + 18, bar.label, size=11,
+                           fill=INK if bar.strong else MUTED, bold=bar.strong))
+    return parts
 
 
 def bar_list_chart(ident: str, title: str, bars: Sequence[Bar], unit: str) -> Markup:
