@@ -2,8 +2,9 @@
 
 import sys
 
-from bench import emails, registration
+from bench import emails, registration, usage
 
 if __name__ == "__main__":
     registration.main(sys.argv[1:])
     emails.main([])
+    usage.main([])

@@ -105,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.renewal.routes import bp as renewal_bp
     from portal.school.ops_routes import bp as school_ops_bp
     from portal.school.routes import bp as school_bp
+    from portal.usage.ops_routes import bp as ops_usage_bp
+    from portal.usage.routes import bp as usage_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -116,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(school_bp)
     app.register_blueprint(school_ops_bp)
+    app.register_blueprint(usage_bp)
+    app.register_blueprint(ops_usage_bp)
     if app.config["DEV_MAILBOX"]:
         from portal.dev.routes import bp as dev_bp
 

@@ -29,6 +29,7 @@ from portal.models import (
 from portal.models.contract import INITIAL
 from portal.models.people import PERSONAL, SHARED
 from portal.orders import demo_data as demo_orders
+from portal.usage import demo_data as demo_usage
 
 PASSWORD = "demo-pass"
 KANTO = range(8, 15)  # 茨城 … 神奈川
@@ -74,6 +75,7 @@ def load(reset: bool = False) -> DemoLogins:
         db.session.commit()
     demo_catalog.ensure()  # on its own: a demo laid out before the catalog existed gets it too
     demo_orders.ensure()  # likewise for the school prices and the Kanto order
+    demo_usage.ensure()  # after the catalog: the events open its titles
     return _logins()
 
 

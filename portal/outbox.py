@@ -15,12 +15,12 @@ from email.utils import parseaddr
 from flask import current_app
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from portal import clock, jobs
 from portal.dbutil import insert_ignoring_conflicts
 from portal.extensions import db
-from portal.models import EmailBatch, OutboundEmail
+from portal.models import EmailAttachment, EmailBatch, OutboundEmail
 from portal.models.outbox import FAILED, QUEUED, SENDING, SENT
 
 SEND_JOB = "workers.emails.send_outbox"
@@ -103,23 +103,38 @@ def row_for(
 
 def insert_rows(rows: Iterable[dict]) -> int:
     """Insert outbox rows, skipping any whose idempotency key exists; how many were new."""
+    return len(_insert(rows))
+
+
+def _insert(rows: Iterable[dict]) -> list[int]:
     rows = list(rows)
     if not rows:
-        return 0
+        return []
     stmt = insert_ignoring_conflicts(OutboundEmail, ["idempotency_key"])
-    result = db.session.execute(stmt.returning(OutboundEmail.id), rows)
-    inserted = len(result.all())
-    if inserted:
+    ids = db.session.scalars(stmt.returning(OutboundEmail.id), rows).all()
+    if ids:
         jobs.enqueue(SEND_JOB, queue="emails")
-    return inserted
+    return list(ids)
 
 
-def queue_email(template: str, to: str, key: str, **kwargs) -> bool:
+Attachment = tuple[str, str, bytes]  # filename, content type, data
+
+
+def queue_email(
+    template: str, to: str, key: str, *, attachments: Iterable[Attachment] = (), **kwargs
+) -> bool:
     """Write one email to the outbox unless ``key`` was used before; True if it is new.
 
-    The caller commits; the send job is enqueued only after that commit.
+    ``attachments`` are stored with the row only when it is new, so a repeated call
+    never doubles them. The caller commits; the send job is enqueued after that commit.
     """
-    return insert_rows([row_for(template, to, key, **kwargs)]) == 1
+    ids = _insert([row_for(template, to, key, **kwargs)])
+    if ids and (files := list(attachments)):
+        db.session.execute(insert(EmailAttachment), [
+            {"email_id": ids[0], "filename": name, "content_type": kind, "data": data}
+            for name, kind, data in files
+        ])
+    return bool(ids)
 
 
 def batch_progress(batch: EmailBatch) -> dict[str, int]:

@@ -20,8 +20,10 @@ NAV = {
         ("ops.outbox", "送信メール"),
         ("ops_catalog.books", "書籍カタログ"),
         ("orders.index", "学校の注文"),  # links on to prices and card reissue
+        ("ops_usage.index", "利用状況"),
     ],
-    "coordinator": [("renewal.index", "継続手続き"), ("school.index", "アカウント")],
+    "coordinator": [("renewal.index", "継続手続き"), ("school.index", "アカウント"),
+                    ("usage.index", "利用状況")],
     "distributor": [("orders.index", "注文一覧")],
 }
 

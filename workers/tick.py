@@ -40,3 +40,4 @@ def _import_steps() -> None:
     import portal.learn.daily  # noqa: F401
     import portal.renewal.schedule  # noqa: F401
     import portal.school.rotation  # noqa: F401
+    import portal.usage.schedule  # noqa: F401

@@ -27,6 +27,7 @@ from portal.models.reading import Bookmark, ReadingPosition
 from portal.models.registration import ListUpload, UploadRow
 from portal.models.rotation import AccountRotation
 from portal.models.usage import UsageEvent
+from portal.models.usage_report import UsageReport
 
 __all__ = [
     "AccountRotation",
@@ -61,5 +62,6 @@ __all__ = [
     "TitleRequest",
     "UploadRow",
     "UsageEvent",
+    "UsageReport",
     "library_books",
 ]

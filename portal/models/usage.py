@@ -27,6 +27,9 @@ class UsageEvent(db.Model):
         CheckConstraint("kind IN ('login', 'book_open')", name="kind"),
         CheckConstraint("(kind = 'book_open') = (book_id IS NOT NULL)", name="book"),
         Index("ix_usage_events_contract_at", "contract_id", "at"),
+        # The operators' overview reads one month of every contract: without this index
+        # it scans the whole history (docs/PERFORMANCE.md, issue 7).
+        Index("ix_usage_events_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
