@@ -5,7 +5,7 @@
   // (The server is idempotent anyway; this only spares the second request.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.hasAttribute("data-allow-resubmit") || form.hasAttribute("hx-post")) return;
+    if (form.hasAttribute("data-allow-resubmit") || form.hasAttribute("data-hx-post")) return;
     var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
     window.setTimeout(function () {
       buttons.forEach(function (b) { b.disabled = true; });
