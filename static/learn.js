@@ -1,5 +1,5 @@
-// Learner and catalog pages: the idle-logout warning, arrow keys in the reader, the print
-// button. Every page works without this file, and the server enforces the idle limit on
+// Learner and catalog pages: the idle-logout warning, arrow keys in the reader (portal.js
+// shows the print button). Every page works without this file, and the server enforces the idle limit on
 // its own; this only warns before it and lets the reader say "I am still here".
 (function () {
   "use strict";
@@ -79,10 +79,6 @@
 
   function revealEnhancements() {
     document.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
-    document.querySelectorAll("[data-print]").forEach(function (button) {
-      button.hidden = false;
-      button.addEventListener("click", function () { window.print(); });
-    });
   }
 
   idleWarning();

@@ -18,7 +18,11 @@
     });
   });
 })();
-// Print buttons on printable pages (account cards, catalog lists).
+// Print buttons on printable pages (account cards, catalog lists): hidden without
+// JavaScript, where the browser's own print command does the same.
+document.querySelectorAll("[data-print][hidden]").forEach(function (button) {
+  button.hidden = false;
+});
 document.addEventListener("click", function (event) {
   var target = event.target.closest("[data-print]");
   if (!target) return;

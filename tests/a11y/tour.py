@@ -169,10 +169,12 @@ class Tour:
         preview = f"{a}/continuing/uploads/{bad}"
         yield Visit("coord-a", preview, "continuing-preview-errors")
         yield Visit("coord-a", f"{preview}?tab=errors", "continuing-preview-errors-tab")
+        yield Visit("coord-a", f"{preview}?tab=dropped", "continuing-preview-dropped-tab")
         good = self._upload(f"{a}/continuing", csv(["ユーザID"], [
             [f"A0001-{n:03d}"] for n in range(1, 8)]))
         self.client("coord-a").post(f"{a}/continuing/confirm", {"upload_id": good})
         yield Visit("coord-a", f"{a}/continuing", "continuing-saved")
+        yield Visit("coord-a", f"{a}/continuing/uploads/{good}?tab=errors", "continuing-no-errors")
         yield Visit("coord-a", f"{a}/finalize", "finalize")
         self.client("coord-a").post(f"{a}/finalize")
         yield from self.newcomers(a)
