@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint demo-reset worker bench
 
 $(BIN)/.installed: pyproject.toml
@@ -17,8 +19,14 @@ run: $(BIN)/.installed
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed $(AXE)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# axe-core for tests/a11y, from npm at the locked version; without npm that test skips.
+$(AXE): tests/a11y/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: tests/a11y/test_axe.py will be skipped"; fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check portal workers tests bench
