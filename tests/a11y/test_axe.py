@@ -21,6 +21,8 @@ import pytest
 from conftest import need
 from werkzeug.serving import make_server
 
+from portal.demo import PASSWORD
+
 from .tour import LEARNERS, STAFF, Visit
 
 pytestmark = pytest.mark.browser
@@ -51,10 +53,13 @@ def live_url(tour):
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need("Playwright", "pip install playwright (the dev extras)")
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         need("Chromium", f"{CHROMIUM} not found")
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
@@ -79,7 +84,7 @@ class Tabs:
     def _log_in(self, page, path: str, login_id: str, lands_on: str) -> None:
         page.goto(self.base + path)
         page.fill("#login_id", login_id)
-        page.fill("#password", "demo-pass")
+        page.fill("#password", PASSWORD)
         with page.expect_navigation():
             page.click("main button[type=submit]")
         assert not page.url.endswith(path), f"{login_id} could not log in"

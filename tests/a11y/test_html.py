@@ -17,6 +17,8 @@ import pytest
 from conftest import PortalClient, need
 from werkzeug.exceptions import NotFound
 
+from portal.demo import PASSWORD
+
 from .tour import LEARNERS, SKIPPED, STAFF, Visit
 
 
@@ -45,7 +47,7 @@ class Sessions:
                 client.login(role)
             elif role in LEARNERS:
                 login_id = getattr(self.tour.ids, role)
-                client.post("/learn/login", {"login_id": login_id, "password": "demo-pass"})
+                client.post("/learn/login", {"login_id": login_id, "password": PASSWORD})
                 client._token = None  # the session was renewed at login
         return self.clients[role]
 

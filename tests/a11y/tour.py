@@ -11,12 +11,13 @@ visit: the Flask test client for the HTML validator, Chromium for axe-core. A vi
 ``form`` is the answer to that POST (after its redirect, if any).
 
 ``SKIPPED`` lists the GET endpoints of the URL map that the tour leaves out on purpose;
-``test_every_page_is_toured`` fails when an endpoint is neither visited nor skipped, so a
+``test_the_tour_reaches_every_page`` fails when an endpoint is neither visited nor skipped, so a
 new page cannot be forgotten.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,7 +38,6 @@ from portal.models import (
 
 STAFF = ("ops", "coord-a", "coord-b", "dist-kanto")
 LEARNERS = ("personal", "shared")
-ROLES = ("anonymous", *STAFF, *LEARNERS)
 
 # GET endpoints the tour does not show, and why. Everything else in the URL map is toured.
 SKIPPED = {
@@ -74,7 +74,7 @@ class Visit:
 
 @dataclass
 class Ids:
-    """The demo's rows the tour needs, by id."""
+    """The demo's contracts and learner logins that the tour needs."""
 
     a_contract: int
     b_contract: int
@@ -104,6 +104,7 @@ class Tour:
         return self._clients[role]
 
     def visits(self) -> Iterator[Visit]:
+        """Every visit, in order. Walk it once: it moves the demo along as it goes."""
         yield from self.public()
         yield from self.renewal()
         yield from self.operator()
@@ -214,7 +215,7 @@ class Tour:
     def _upload(self, path: str, data: bytes) -> str:
         """Send a list and answer the upload's id, as the preview's form names it."""
         response = self.client("coord-a").post(
-            path, {"file": (_io(data), "list.csv")}, content_type="multipart/form-data")
+            path, {"file": (io.BytesIO(data), "list.csv")}, content_type="multipart/form-data")
         return re.search(r'name="upload_id" value="(\d+)"', response.get_data(as_text=True))[1]
 
     def _password_link(self) -> str:
@@ -308,8 +309,3 @@ class Tour:
             if other:
                 yield Visit(role, f"/learn/books/{other}", f"{role}-book-not-found", 404)
 
-
-def _io(data: bytes):
-    import io
-
-    return io.BytesIO(data)
