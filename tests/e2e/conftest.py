@@ -233,7 +233,7 @@ class SlowInbox(Inbox):
     """An SMTP server that takes a moment per message, as real ones do, so that a bulk
     send is seen running for a few seconds before it is done."""
 
-    delay = 0.25
+    delay = 0.4
 
     async def handle_DATA(self, server, session, envelope):
         await asyncio.sleep(self.delay)
