@@ -114,11 +114,11 @@ def staff_login(tab, base: str, login_id: str) -> None:
     tab.wait_for_url(lambda url: not url.endswith("/login"))
 
 
-def learner_login(tab, base: str, login_id: str) -> None:
+def learner_login(tab, base: str, login_id: str, password: str = PASSWORD) -> None:
     """Log in at /learn/login and wait for the catalog."""
     tab.goto(f"{base}/learn/login")
     tab.fill("#login_id", login_id)
-    tab.fill("#password", PASSWORD)
+    tab.fill("#password", password)
     tab.get_by_role("button", name="ログイン").click()
     tab.wait_for_url(f"{base}/learn/")
 

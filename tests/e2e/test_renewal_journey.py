@@ -20,12 +20,13 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Enrolment, Learner, Renewal
 
-from .conftest import expect, staff_login
+from .conftest import expect, learner_login, staff_login
 
 pytestmark = pytest.mark.browser
 
 DROPPED = {"A0001-003", "A0001-006", "A0001-009"}  # do not continue
 KEPT = {f"A0001-{n:03d}" for n in range(1, 11)} - DROPPED
+NEW_PASSWORD = "umi-no-hi-2026"
 BY_FORM = ("新人 一郎", "男性", "shinjin1@a-corp.example.jp", "新入社員基礎")
 BY_TEMPLATE = [
     ("新人 二葉", "女性", "shinjin2@a-corp.example.jp", "新入社員基礎"),
@@ -61,8 +62,11 @@ def test_the_whole_renewal_as_the_coordinator_clicks_it(
     openings = [m for m in slow_smtp.messages if "受講開始のご案内" in m["Subject"]]
     received = sorted(parseaddr(m["To"])[1] for m in openings)
     assert received == sorted(expected)  # one each: nobody missing, nobody twice
-    assert f"{portal.url}/password/" in openings[0].get_body(("plain",)).get_content()
-    assert coordinator.console_errors == [] and operator.console_errors == []
+
+    learner = new_tab()  # a continuing learner follows the link of the email
+    [email] = [m for m in openings if parseaddr(m["To"])[1] == "a0001-001@a-corp.example.jp"]
+    set_password_and_log_in(learner, portal.url, email, screens)
+    assert [] == coordinator.console_errors == operator.console_errors == learner.console_errors
 
 
 def apply(tab, base: str, steps: str, screens) -> None:
@@ -213,6 +217,22 @@ def send_opening_emails(tab, steps: str, screens) -> None:
     assert tab.evaluate("window.e2eSamePage") is True
     assert tab.url == f"{steps}/opening-emails"
     assert polls, "the running fragment never asked for its next state"
+
+
+def set_password_and_log_in(tab, base: str, email, screens) -> None:
+    """The opening email's one-time link sets a password; the learner logs in with it."""
+    body = email.get_body(("plain",)).get_content()
+    assert "A0001-001" in body and "demo-pass" not in body  # the ID, never a password
+    [link] = re.findall(rf"{re.escape(base)}/password/\S+", body)
+    tab.goto(link)
+    tab.fill("#password", NEW_PASSWORD)
+    tab.fill("#confirm", NEW_PASSWORD)
+    tab.get_by_role("button", name="設定する").click()
+    tab.wait_for_url(f"{base}/learn/login")
+    expect(tab.locator(".flashes")).to_contain_text("パスワードを設定しました。")
+    learner_login(tab, base, "A0001-001", NEW_PASSWORD)
+    expect(tab.get_by_role("heading", name="本をさがす", level=1)).to_be_visible()
+    screens.shot(tab, "learner-catalog")
 
 
 def step(tab, title: str):
