@@ -36,9 +36,13 @@ PASSWORD = demo.PASSWORD
 # --- the browser ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """One Chromium for the whole run; each test opens its own contexts (browsers)."""
+    """Chromium for one test, which opens its own contexts (browsers) in it.
+
+    Per test, not per session: a Playwright kept running would hold its event loop, and
+    the other browser tests of the suite start their own Playwright.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
