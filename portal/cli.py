@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(tick)
     app.cli.add_command(worker)
+    app.cli.add_command(create_operator)
 
 
 @click.command()
@@ -49,3 +50,25 @@ def worker(queues: str, burst: bool) -> None:
     from workers.runner import run_worker
 
     run_worker(current_app._get_current_object(), queues.split(","), burst=burst)
+
+
+@click.command("create-operator")
+@with_appcontext
+@click.argument("login_id")
+@click.argument("email")
+@click.option("--name", default="事務局", show_default=True)
+def create_operator(login_id: str, email: str, name: str) -> None:
+    """Create an operator (事務局) login and print a one-time link to set its password."""
+    from portal.auth.services import issue_password_link
+    from portal.auth.throttle import normalise
+    from portal.extensions import db
+    from portal.models import StaffUser
+
+    user = StaffUser(login_id=normalise(login_id), name=name, email=email, role="operator")
+    db.session.add(user)
+    db.session.flush()
+    token = issue_password_link(user)
+    db.session.commit()
+    hours = current_app.config["PASSWORD_LINK_HOURS"]
+    click.echo(f"Operator {user.login_id} created. Set its password within {hours} hours at:")
+    click.echo(f"{current_app.config['PORTAL_BASE_URL']}/password/{token}")

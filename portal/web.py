@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, abort, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -41,6 +41,14 @@ class Refused(Exception):
         self.why = why
         self.todo = todo
         self.title = title
+
+
+def posted_id(field: str) -> int:
+    """A numeric id posted in ``field``; anything else is a 404 (no such object)."""
+    value = request.form.get(field, "")
+    if not value.isdigit():
+        abort(404)
+    return int(value)
 
 
 def is_htmx() -> bool:

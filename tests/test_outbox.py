@@ -1,11 +1,12 @@
 """The outbox: rows first, sent by a job over a real SMTP server, never twice."""
 
+import smtplib
 from datetime import timedelta
 
 import pytest
 from conftest import ROOT
 from jinja2 import ChoiceLoader, FileSystemLoader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
@@ -160,3 +161,28 @@ def test_email_committed_in_a_request_is_sent_after_it(mail_app, smtp_server):
 
     PortalClient(mail_app).get("/_test/notify")
     assert len(smtp_server.messages) == 1
+
+
+def test_a_slow_send_keeps_its_lease(make_app, smtp_server, monkeypatch):
+    """A worker that sends slowly renews its lease, so no sweep takes its rows meanwhile."""
+    import workers.emails as emails
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, OUTBOX_LEASE_SECONDS=2)
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(ROOT / "tests/templates")])
+    with app.app_context():
+        queue("k1")
+        queue("k2", to="b@example.jp")
+        ticks = iter([0, 0, 5, 5, 5, 5])  # the second message comes after 5 s
+        monkeypatch.setattr(emails, "monotonic", lambda: next(ticks, 5))
+        leases = []
+        real_sendmail = smtplib.SMTP.sendmail
+
+        def record(self, *args):
+            db.session.expire_all()
+            leases.append(db.session.scalar(select(func.max(OutboundEmail.lease_until))))
+            db.session.rollback()
+            return real_sendmail(self, *args)
+
+        monkeypatch.setattr(smtplib.SMTP, "sendmail", record)
+        assert send_outbox()["sent"] == 2
+        assert leases[1] > leases[0]  # renewed before the second message

@@ -73,3 +73,14 @@ def test_demo_command_prints_the_logins(runner):
 def test_tick_runs(runner):
     result = runner.invoke(args=["tick", "--date", "2026-12-01"])
     assert result.exit_code == 0, result.output
+
+
+def test_create_operator_prints_a_one_time_link(runner, client):
+    import re
+
+    result = runner.invoke(args=["create-operator", "Chief", "chief@example.jp"])
+    assert result.exit_code == 0, result.output
+    link = re.search(r"http://portal\.test(/password/\S+)", result.output)[1]
+    assert client.post(link, {"password": "a-long-password", "confirm": "a-long-password"}
+                       ).status_code == 302
+    assert client.login("chief", "a-long-password").status_code == 302

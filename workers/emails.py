@@ -14,6 +14,7 @@ import logging
 import os
 import smtplib
 import socket
+from time import monotonic
 import uuid
 from datetime import timedelta
 from email.utils import parseaddr
@@ -136,7 +137,9 @@ def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> 
     db.session.rollback()
     db.session.expunge_all()
     envelope_from = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    lease = Lease(worker)
     for position, (row_id, recipient, message) in enumerate(messages):
+        lease.keep()
         try:
             connection.sendmail(envelope_from, [recipient], message)
         except smtplib.SMTPServerDisconnected as exc:
@@ -154,6 +157,28 @@ def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> 
             return False
         totals["sent"] += mark_sent([row_id], worker)
     return True
+
+
+class Lease:
+    """Keeps a worker's claim alive while it sends: a slow SMTP server must not let the
+    lease run out, or a sweep would hand rows still being sent to another worker."""
+
+    def __init__(self, worker: str):
+        self.worker = worker
+        self.seconds = current_app.config["OUTBOX_LEASE_SECONDS"]
+        self.renewed = monotonic()
+
+    def keep(self) -> None:
+        """Extend the lease of the worker's unsent rows once half of it has passed."""
+        if monotonic() - self.renewed < self.seconds / 2:
+            return
+        db.session.connection().execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.claimed_by == self.worker, OutboundEmail.status == SENDING)
+            .values(lease_until=clock.now() + timedelta(seconds=self.seconds))
+        )
+        db.session.commit()
+        self.renewed = monotonic()
 
 
 def is_permanent(exc: smtplib.SMTPException) -> bool:

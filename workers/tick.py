@@ -23,6 +23,13 @@ def step(func: Step) -> Step:
     return func
 
 
+def daily() -> dict[str, int]:
+    """The job `rq cron` runs every night: today's work, in Tokyo."""
+    from portal import clock
+
+    return run_daily(clock.today())
+
+
 def run_daily(day: date) -> dict[str, int]:
     """Run every step for ``day``; each commits on its own, so one failure loses no other."""
     _import_steps()

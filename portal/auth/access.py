@@ -28,15 +28,17 @@ def role_required(*roles: str):
     return decorator
 
 
-def owned_or_404(model, ident: int):
+def owned_or_404(model, ident: int, *options):
     """The coordinator's organisation's ``model`` row ``ident``, or 404 for anything else.
 
     The scope is part of the query, so another organisation's row is never even loaded.
+    ``options`` are loader options (what the page will read, loaded in the same query);
+    by default the model's own ``page_load()``.
     """
     row = db.session.scalar(
-        select(model).where(
-            model.id == ident, model.organisation_id == current_user.organisation_id
-        )
+        select(model)
+        .where(model.id == ident, model.organisation_id == current_user.organisation_id)
+        .options(*(options or (model.page_load() if hasattr(model, "page_load") else ())))
     )
     if row is None:
         abort(404)

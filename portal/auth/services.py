@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal import clock, security
 from portal.auth import throttle
@@ -84,16 +85,21 @@ def load_user(user_id: str) -> StaffUser | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    row = db.session.scalar(
-        select(StaffSession).where(
+    # One query per request: the user, their organisation (the menu shows it) and the
+    # proof that this browser's session is open.
+    user = db.session.scalar(
+        select(StaffUser)
+        .join(StaffSession, StaffSession.user_id == StaffUser.id)
+        .where(
             StaffSession.token_hash == security.token_hash(token),
             StaffSession.ended_at.is_(None),
             StaffSession.expires_at > clock.now(),
         )
+        .options(joinedload(StaffUser.organisation))
     )
-    if row is None or str(row.user_id) != user_id or not row.user.active:
+    if user is None or str(user.id) != user_id or not user.active:
         return None
-    return row.user
+    return user
 
 
 def issue_password_link(user: StaffUser) -> str:

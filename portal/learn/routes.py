@@ -163,9 +163,8 @@ def remove_bookmark(bookmark_id: int):
         abort(400)
     mark = reading.remove_bookmark(g.learner_session.learner_id, bookmark_id)
     db.session.commit()
-    if mark is None:
-        flash("そのしおりはもうありません。", "info")
-        return redirect(url_for("learn.index"))
+    if mark is None:  # gone, or someone else's: the same answer for both
+        abort(404)
     flash(f"{mark.page}ページのしおりを外しました。", "success")
     if form.back_to_page.data and form.back_to_page.data.isdigit():
         return redirect(url_for("learn.read", book_id=mark.book_id, page=form.back_to_page.data))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, session
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import clock, security
 from portal.auth import throttle
@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.learn import reading, usage
 from portal.models import Contract, Enrolment, Learner, LearnerSession
 from portal.models.people import ACTIVE, DISABLED, SHARED
+from portal.models.people import EXPIRED as STATUS_EXPIRED
 from portal.web import jdate
 
 REALM = "learner"
@@ -164,6 +165,19 @@ def end(row: LearnerSession, reason: str) -> None:
     row.end_reason = reason
     if row.learner.kind == SHARED:
         reading.erase_traces(row.learner_id)
+
+
+def expire_learners(ids: list[int], reason: str) -> int:
+    """Stop these learner IDs (status expired) and end their open sessions, in chunks; a
+    shared account's traces go with its session. The caller commits."""
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        db.session.execute(
+            update(Learner).where(Learner.id.in_(chunk)).values(status=STATUS_EXPIRED))
+        for row in db.session.scalars(select(LearnerSession).where(
+                LearnerSession.learner_id.in_(chunk), LearnerSession.ended_at.is_(None))):
+            end(row, reason)
+    return len(ids)
 
 
 def current() -> tuple[LearnerSession | None, str]:

@@ -113,10 +113,10 @@ def _ensure_next(order: SchoolOrder, to: str) -> None:
 
 def cancel(order_id: int, user: StaffUser, reason: str) -> Move:
     """Cancel an order that has no accounts yet, with a reason kept on the order."""
+    order = find(user, order_id)  # first: another region's order is a 404, whatever else
     reason = (reason or "").strip()
     if not reason:
         raise Refused("取消の理由を入力してください。", title="理由を入力してください")
-    order = find(user, order_id)
     lock_row(SchoolOrder, order.id)
     db.session.refresh(order)
     if order.status == CANCELLED:

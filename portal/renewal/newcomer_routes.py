@@ -16,7 +16,7 @@ from portal.renewal import gates, newcomers, opening
 from portal.renewal.forms import ConfirmForm
 from portal.renewal.routes import bp, coordinator_only
 from portal.sheets import SheetError, xlsx_download
-from portal.web import render
+from portal.web import posted_id, render
 
 FIELDS = ("name", "gender", "email", "kind", "course")
 
@@ -60,11 +60,8 @@ def show_new_users_upload(contract_id: int, upload_id: int):
 @coordinator_only
 def confirm_new_users(contract_id: int):
     contract = owned_or_404(Contract, contract_id)
-    upload_id = request.form.get("upload_id", "")
-    if not upload_id.isdigit():
-        abort(404)
     try:
-        upload = newcomers.confirm(contract, current_user, int(upload_id))
+        upload = newcomers.confirm(contract, current_user, posted_id("upload_id"))
     except LookupError:
         abort(404)
     flash(f"{upload.ok_count} 件のユーザIDを登録しました。", "success")

@@ -13,7 +13,7 @@ from portal.renewal import continuation, gates, preview, userlist
 from portal.renewal.forms import ConfirmForm
 from portal.renewal.routes import bp, coordinator_only
 from portal.sheets import SheetError, csv_download, xlsx_download
-from portal.web import Refused, render
+from portal.web import Refused, posted_id, render
 
 
 @bp.get("/<int:contract_id>/users.xlsx")
@@ -72,11 +72,8 @@ def show_continuing_upload(contract_id: int, upload_id: int):
 @coordinator_only
 def confirm_continuing(contract_id: int):
     contract = owned_or_404(Contract, contract_id)
-    upload_id = request.form.get("upload_id", "")
-    if not upload_id.isdigit():
-        abort(404)
     try:
-        upload = continuation.confirm(contract, current_user, int(upload_id))
+        upload = continuation.confirm(contract, current_user, posted_id("upload_id"))
     except LookupError:
         abort(404)
     flash(f"継続ユーザIDのリストを保存しました({upload.ok_count} 件)。確認できたら「継続処理終了」を押してください。",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 
 from portal import audit, clock, deadlines
 from portal.extensions import db
 from portal.learn import services as learner_sessions
-from portal.models import Contract, Enrolment, Learner, LearnerSession, Renewal
+from portal.models import Contract, Enrolment, Learner, Renewal
 from portal.models.contract import APPLIED, APPROVED, LAPSED, PROVISIONAL
-from portal.models.people import ACTIVE, EXPIRED
+from portal.models.people import ACTIVE
 from portal.renewal import notices
 from workers.tick import step
 
@@ -102,11 +102,4 @@ def expire_learners_without_contract(day: date) -> int:
     ids = db.session.scalars(
         select(Learner.id).where(Learner.status == ACTIVE, ~covered)
     ).all()
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        db.session.execute(update(Learner).where(Learner.id.in_(chunk)).values(status=EXPIRED))
-        open_sessions = db.session.scalars(select(LearnerSession).where(
-            LearnerSession.learner_id.in_(chunk), LearnerSession.ended_at.is_(None)))
-        for row in open_sessions:
-            learner_sessions.end(row, "expired")  # a shared account's traces go with it
-    return len(ids)
+    return learner_sessions.expire_learners(ids, learner_sessions.EXPIRED)

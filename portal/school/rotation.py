@@ -27,9 +27,9 @@ from portal.accounts import NewLearner
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.learn import services as learner_sessions
-from portal.models import AccountRotation, Contract, Enrolment, Learner, LearnerSession
+from portal.models import AccountRotation, Contract, Enrolment, Learner
 from portal.models.contract import NEW
-from portal.models.people import ACTIVE, EXPIRED
+from portal.models.people import ACTIVE
 from portal.school import notices
 from workers.tick import step
 
@@ -129,11 +129,4 @@ def stop_expired_accounts(day: date) -> int:
     ids = db.session.scalars(
         select(Learner.id).where(Learner.status == ACTIVE, Learner.valid_until < day)
     ).all()
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        db.session.execute(update(Learner).where(Learner.id.in_(chunk)).values(status=EXPIRED))
-        open_sessions = db.session.scalars(select(LearnerSession).where(
-            LearnerSession.learner_id.in_(chunk), LearnerSession.ended_at.is_(None)))
-        for row in open_sessions:
-            learner_sessions.end(row, learner_sessions.CLOSED)  # shared traces go too
-    return len(ids)
+    return learner_sessions.expire_learners(ids, learner_sessions.CLOSED)

@@ -87,3 +87,23 @@ def _deferred() -> bool:
         OutboundEmail.last_error.is_not(None)))
     db.session.rollback()
     return count > 0
+
+
+def test_send_started_twice_while_running(rq_app, private_redis, smtp_server, workers,
+                                          waiting_learners):
+    world = waiting_learners(300)
+    client = PortalClient(rq_app)
+    client.login("coord-x", PASSWORD)
+    url = f"/renewals/{world['contract_id']}/opening-emails"
+    assert client.post(url).status_code == 302  # no worker yet: the batch waits
+    second = client.post(url, follow_redirects=True)  # a second click, a second tab
+    assert "送信中です" in second.get_data(as_text=True)
+    workers(private_redis.url, smtp_server.port, **FAST)
+    wait_for(lambda: sent_rows() == 300, "every email sent")
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import EmailBatch
+
+    assert db.session.scalar(select(func.count()).select_from(EmailBatch)) == 1
+    assert_each_learner_once(world, smtp_server, extra_allowed=0)
