@@ -24,7 +24,7 @@ from portal import create_app
 from portal.config import database_uri
 from portal.extensions import db
 
-pytest_plugins = ["renewal_helpers"]
+pytest_plugins = ["renewal_helpers", "services"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/portal_test"

@@ -14,10 +14,10 @@ import logging
 import os
 import smtplib
 import socket
-from time import monotonic
 import uuid
 from datetime import timedelta
 from email.utils import parseaddr
+from time import monotonic
 
 from flask import current_app
 from sqlalchemy import func, select, update

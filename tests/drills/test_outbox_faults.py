@@ -10,8 +10,9 @@ exactly one, and allow at most one extra raw copy per kill.
 import pytest
 from conftest import PortalClient
 from factories import PASSWORD
+from services import kill_group, wait_for
 
-from .conftest import deliveries, kill_group, sent_rows, wait_for
+from .conftest import deliveries, sent_rows
 
 FAST = {"OUTBOX_LEASE_SECONDS": 3, "OUTBOX_RETRY_DELAYS": "1,1,1,2,2,3,3,5,5,5"}
 

@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
-import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import ROOT, TEST_SECRET, Inbox, free_port, need
+from conftest import ROOT, Inbox, free_port
+from services import CHROMIUM, CHROMIUM_ARGS, need_chromium
 from werkzeug.serving import make_server
 
 from portal import demo
 
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 VIEWPORT = {"width": 1100, "height": 820}
 PASSWORD = demo.PASSWORD
 
@@ -43,14 +36,9 @@ def chromium():
     Per test, not per session: a Playwright kept running would hold its event loop, and
     the other browser tests of the suite start their own Playwright.
     """
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        need("Playwright", str(exc))
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        need("Chromium", f"{CHROMIUM} not found")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    playwright_api = need_chromium()
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -170,69 +158,6 @@ def live_portal(make_app):
 # --- Redis, the worker and SMTP for the renewal journey ---------------------------------
 
 
-@pytest.fixture
-def private_redis():
-    """A redis-server of the test's own on a free port, keeping nothing on disk."""
-    if shutil.which("redis-server") is None:
-        need("redis-server", "the binary is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    wait_for(lambda: _pings(url), "redis-server to start")
-    yield url
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-
-
-def _pings(url: str) -> bool:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    try:
-        return Redis.from_url(url).ping()
-    except RedisError:
-        return False
-
-
-def wait_for(condition, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def rq_worker(database_url, tmp_path, request):
-    """Start one real `flask --app wsgi worker` process on the test database; its log is
-    printed when the test fails. Killed with its work horse at the end."""
-    started = []
-
-    def start(portal: LivePortal, redis_url: str, smtp_port: int) -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-               "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
-               "SECRET_KEY": TEST_SECRET, "PORTAL_BASE_URL": portal.url}
-        env.pop("PORTAL_TODAY", None)  # the same clock as the served app: today
-        log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115 (closed at teardown)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
-            start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
-        started.append((process, log))
-        return process
-
-    yield start
-    for process, log in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-    if getattr(request.node, "rep_call", None) and request.node.rep_call.failed:
-        print("--- worker.log\n" + (tmp_path / "worker.log").read_text(errors="replace")[-4000:])
-
-
 class SlowInbox(Inbox):
     """An SMTP server that takes a moment per message, as real ones do, so that a bulk
     send is seen running for a few seconds before it is done."""
@@ -254,10 +179,3 @@ def slow_smtp():
     controller.start()
     yield inbox
     controller.stop()
-
-
-@pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"rep_{report.when}", report)

@@ -36,11 +36,12 @@ BY_TEMPLATE = [
 
 
 @pytest.fixture
-def portal(live_portal, private_redis, slow_smtp, rq_worker):
+def portal(live_portal, private_redis, slow_smtp, workers):
     """The demo portal sending its jobs to Redis, one worker and the SMTP server."""
-    served = live_portal(REDIS_URL=private_redis, MAIL_SERVER="127.0.0.1",
+    served = live_portal(REDIS_URL=private_redis.url, MAIL_SERVER="127.0.0.1",
                          MAIL_PORT=slow_smtp.port)
-    rq_worker(served, private_redis, slow_smtp.port)
+    # The worker keeps the served app's clock (today) and links to its address.
+    workers(private_redis.url, slow_smtp.port, PORTAL_BASE_URL=served.url, PORTAL_TODAY=None)
     return served
 
 

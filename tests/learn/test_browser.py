@@ -4,48 +4,20 @@ ends it and says why. No console errors: the CSP would report inline script or s
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
 import pytest
-from werkzeug.serving import make_server
+from services import serving
 
 from .helpers import PASSWORD, TODAY
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
 
 @pytest.fixture
 def live_url(world):
     """The app served on a free port from a thread, on the real clock's time of day."""
     app = world.app
     app.config.update(PORTAL_NOW=None, PORTAL_TODAY=TODAY.isoformat())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser_page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        from conftest import need
-
-        need("Chromium", f"{CHROMIUM} not found")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        page.console_errors = []
-        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-        yield page
-        browser.close()
+    with serving(app) as url:
+        yield url
 
 
 def log_in(page, base: str, login_id: str) -> None:

@@ -4,47 +4,24 @@ inline script or style)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
 import pytest
+from services import serving
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.extensions import db
 from portal.models import SchoolOrder
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-
 @pytest.fixture
 def live_url(app, world):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        from conftest import need
-
-        need("Chromium", f"{CHROMIUM} not found")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page()
-        tab.console_errors = []
-        tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
-        yield tab
-        browser.close()
+def page(browser_page):
+    return browser_page
 
 
 def test_the_calculator_follows_the_counts_and_the_order_goes_in(live_url, page):

@@ -1,0 +1,155 @@
+"""Real services for the drills and the browser tests (a pytest plugin, see conftest):
+a private redis-server that a test may kill, real `flask worker` processes in their own
+process groups, and a wait that names what it waited for."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+from conftest import ROOT, TEST_SECRET, free_port, need
+from werkzeug.serving import make_server
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a free port, keeping nothing on disk."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        wait_for(self.pings, "redis-server to start")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def pings(self) -> bool:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            return Redis.from_url(self.url).ping()
+        except RedisError:
+            return False
+
+
+def wait_for(condition, what: str, timeout: float = 60.0) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def private_redis():
+    if shutil.which("redis-server") is None:
+        need("redis-server", "the binary is not installed")
+    server = RedisServer()
+    server.start()
+    yield server
+    if server.process and server.process.poll() is None:
+        server.kill()
+
+
+@pytest.fixture
+def workers(database_url, tmp_path, request):
+    """Start `flask worker` processes on the test database; each in its own process
+    group, so a test can kill a worker together with the work horse it forked. Settings
+    become environment variables (None removes one). Their logs are shown on failure."""
+    started = []
+
+    def start(redis_url: str, smtp_port: int, **settings) -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+               "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
+               "SECRET_KEY": TEST_SECRET}
+        for name, value in settings.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = str(value)
+        log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=env,
+            start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+    if getattr(request.node, "rep_call", None) and request.node.rep_call.failed:
+        for path in sorted(tmp_path.glob("worker-*.log")):
+            print(f"--- {path.name}\n{path.read_text(errors='replace')[-4000:]}")
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a worker and its work horse at once, as a crashed machine would."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the test, for fixtures that report on failure."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+# --- a browser and a live server ------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def need_chromium():
+    """Playwright's sync API, or a skip (a failure under REQUIRE_SERVICES=1)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        need("Chromium", f"{CHROMIUM} not found")
+    return playwright_api
+
+
+@contextmanager
+def serving(app):
+    """Serve ``app`` over real HTTP from a thread on a free port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def browser_page():
+    """A Chromium page that collects the console's errors in ``console_errors``."""
+    playwright_api = need_chromium()
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.console_errors = []
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+        yield page
+        browser.close()
