@@ -10,16 +10,13 @@ browser renders the answer (and follows its redirect) as after a form submission
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from conftest import need
-from werkzeug.serving import make_server
+from services import CHROMIUM, CHROMIUM_ARGS, need_chromium, serving
 
 from portal.demo import PASSWORD
 
@@ -28,9 +25,6 @@ from .tour import LEARNERS, STAFF, Visit
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 FAILING = ("serious", "critical")
 TOKEN = "() => JSON.parse(document.body.getAttribute('data-hx-headers'))['X-CSRFToken']"
 
@@ -44,23 +38,16 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def live_url(tour):
-    server = make_server("127.0.0.1", 0, tour.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(tour.app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("Playwright", "pip install playwright (the dev extras)")
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        need("Chromium", f"{CHROMIUM} not found")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    """One Chromium for the module's tour (a context per role), stopped with the module."""
+    playwright_api = need_chromium()
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
