@@ -172,11 +172,20 @@ def test_formula_cells_are_refused():
 
 
 def test_too_many_rows_are_refused_before_parsing(monkeypatch):
+    """Sheets above the threshold are scanned before calamine sees them."""
     from portal.sheets import reader
 
+    monkeypatch.setattr(reader, "PARSE_WHILE_SCANNING", 0)
     calls = []
     monkeypatch.setattr(reader.CalamineWorkbook, "from_filelike",
                         lambda *a: calls.append(a) or pytest.fail("parsed"))
     with pytest.raises(SheetError, match="行数が多すぎます"):
         ids(xlsx([[f"A-{i}"] for i in range(40)]), max_rows=20)
     assert calls == []
+
+
+def test_small_sheets_scanned_while_parsed_are_still_refused():
+    with pytest.raises(SheetError, match="行数が多すぎます"):
+        ids(xlsx([[f"A-{i}"] for i in range(40)]), max_rows=20)
+    with pytest.raises(SheetError, match="数式"):
+        ids(formula_xlsx())

@@ -7,8 +7,6 @@ the list is always one whole upload, never a mix of two.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from sqlalchemy import delete, func, insert, literal, select, update
 
 from portal import accounts, audit, clock
@@ -32,11 +30,10 @@ def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> 
     changes in the current list: that takes a confirmation.
     """
     renewal = gates.continuation(contract, clock.today())
-    # calamine parses without the GIL: read the sheet while the contract's IDs load.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(read_table, data, ID_HEADERS, ["id"])
-        check = _Check(contract, renewal)
-        table = reading.result()  # SheetError: the file as a whole is refused
+    table = read_table(data, ID_HEADERS, ["id"])  # SheetError: the file is refused
+    # The contract's IDs load after the parse, not during it: together they would take
+    # the process past 200 MB for a 100,000-row list (docs/PERFORMANCE.md).
+    check = _Check(contract, renewal)
     upload = ListUpload(
         renewal_id=renewal.id, organisation_id=renewal.organisation_id, purpose=CONTINUING,
         filename=filename[:255], file_kind=table.kind, uploaded_by_id=user.id,

@@ -6,15 +6,19 @@ import codecs
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from portal.sheets.cells import as_text, header_key
 from portal.sheets.errors import SheetError
-from portal.sheets.safety import check_xlsx
+from portal.sheets.safety import check_xlsx, scan_sheets, sheet_entries
 
 MAX_ROWS = 200_000
+# Sheets whose XML is smaller than this are parsed while they are scanned (about 1.6 times
+# the XML size in memory at most); larger ones are scanned first.
+PARSE_WHILE_SCANNING = 64 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10
 KIND_LABELS = {"xlsx": "Excel (.xlsx)", "csv-utf8": "CSV (UTF-8)", "csv-cp932": "CSV (Shift-JIS)"}
 
@@ -96,11 +100,25 @@ def _open(data: bytes, max_rows: int) -> tuple[str, Iterator[list]]:
 
 
 def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
-    check_xlsx(data, max_rows)
+    archive = check_xlsx(data)
+    sheet_xml = sum(e.file_size for e in sheet_entries(archive))
+    if sheet_xml > PARSE_WHILE_SCANNING:
+        scan_sheets(archive, max_rows)  # a big sheet is refused before calamine holds it
+        sheet = _parse(data)
+    else:
+        # calamine's memory follows the XML's size, so a small sheet may be parsed while
+        # it is scanned: both run without the GIL, on two cores at once.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scanning = pool.submit(scan_sheets, archive, max_rows)
+            sheet = _parse(data)
+            scanning.result()  # a formula or too many rows: refused all the same
+    # calamine reads every cell it finds, whatever <dimension> claims.
+    yield from sheet.iter_rows()
+
+
+def _parse(data: bytes):
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        # calamine reads every cell it finds, whatever <dimension> claims.
-        yield from workbook.get_sheet_by_index(0).iter_rows()
+        return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except CalamineError as exc:
         raise SheetError("Excel ファイル(.xlsx)の内容を読み取れません。Excel で保存し直してください。") from exc
 
@@ -143,6 +161,12 @@ def _numbered(rows: Iterator[list], start: int = 1, limit: int | None = None):
 
 
 def _blank(cells: list) -> bool:
+    if cells and cells[0] not in ("", None):  # most rows: decided by their first cell
+        return isinstance(cells[0], str) and not cells[0].strip() and _all_blank(cells)
+    return _all_blank(cells)
+
+
+def _all_blank(cells: list) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
