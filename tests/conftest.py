@@ -89,7 +89,13 @@ def base_config(database_url) -> dict:
 def _schema(base_config):
     app = create_app(base_config)
     with app.app_context():
-        db.drop_all()
+        if db.engine.dialect.name == "postgresql":
+            # Whatever an earlier run (or an older schema) left: gone, constraints and all.
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
         db.create_all()
     yield
     with app.app_context():

@@ -52,7 +52,13 @@ class ListUpload(db.Model):
 
 
 class UploadRow(db.Model):
-    """One row of an uploaded list: what it said, and the learner or the problem found."""
+    """One row of an uploaded list: what it said, and the learner or the problem found.
+
+    A staging table written 100,000 rows at a time by the preview alone, with ids it has
+    just read: its ids carry no foreign keys, whose per-row checks cost PostgreSQL more
+    than the insert itself (docs/PERFORMANCE.md). Integrity is kept where rows become
+    enrolments, which have their foreign keys.
+    """
 
     __tablename__ = "upload_rows"
     __table_args__ = (
@@ -61,10 +67,10 @@ class UploadRow(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    upload_id: Mapped[int] = mapped_column(ForeignKey("list_uploads.id", ondelete="CASCADE"))
+    upload_id: Mapped[int]
     row_number: Mapped[int]
     login_id: Mapped[str | None] = mapped_column(String(64))
-    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"))
+    learner_id: Mapped[int | None]
     problem: Mapped[str | None] = mapped_column(Text)
     # New IDs only: what the row asks to register.
     name: Mapped[str | None] = mapped_column(String(100))
