@@ -24,6 +24,7 @@ from portal.models.people import EXPIRED as STATUS_EXPIRED
 from portal.web import jdate
 
 REALM = "learner"
+ACTIVITY_STEP = timedelta(seconds=10)
 SESSION_KEY = "learner_sid"
 
 # Why a session ended (LearnerSession.end_reason).
@@ -185,10 +186,15 @@ def current() -> tuple[LearnerSession | None, str]:
     token = session.get(SESSION_KEY)
     row = _session_of(token) if token else None
     if row is not None and row.ended_at is None:
-        reason = must_end(row, clock.now())
+        now = clock.now()
+        reason = must_end(row, now)
         if reason is None:
-            row.last_seen_at = clock.now()
-            db.session.commit()
+            # Activity is written at most every ACTIVITY_STEP: against a 20-minute idle
+            # limit the difference is nothing, and most requests then write nothing (a
+            # commit would also expire everything the request has loaded).
+            if now - row.last_seen_at >= ACTIVITY_STEP:
+                row.last_seen_at = now
+                db.session.commit()
             return row, ""
         end(row, reason)
         db.session.commit()
