@@ -15,7 +15,6 @@ from portal.catalog import exports, importer, manage
 from portal.catalog import services as catalog
 from portal.catalog.forms import (
     BookForm,
-    CatalogFilterForm,
     CategoryForm,
     ConfirmImportForm,
     ImportForm,
@@ -40,21 +39,9 @@ def operators_only():
     return None
 
 
-def _filters(args) -> tuple[CatalogFilterForm, catalog.Filters]:
-    form = CatalogFilterForm(args)
-    form.fill_choices(catalog.publishers(), catalog.categories(), catalog.libraries_with_titles())
-    filters = catalog.Filters(
-        q=form.q.data or "",
-        publisher_id=form.publisher.data,
-        category_id=form.category.data,
-        library_id=form.library.data,
-    )
-    return form, filters
-
-
 @bp.get("/")
 def books():
-    form, filters = _filters(request.args)
+    form, filters = catalog.read_filters(request.args)
     results = catalog.paginate(catalog.everything(filters), form.page.data or 1, per_page=50)
     return render(
         "catalog/ops/books.html", "catalog/ops/_books.html",
@@ -65,7 +52,7 @@ def books():
 @bp.get("/books.xlsx")
 def export():
     """Every title in the columns of the import: the template for the next upload."""
-    return exports.full_list(_filters(request.args)[1], clock.today())
+    return exports.full_list(catalog.read_filters(request.args)[1], clock.today())
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from portal import clock
 from portal.catalog import exports, title_requests
 from portal.catalog import services as catalog
-from portal.catalog.forms import CatalogFilterForm, TitleRequestForm
+from portal.catalog.forms import TitleRequestForm
 from portal.extensions import db
 from portal.web import Refused, render
 
@@ -29,21 +29,9 @@ def leaving_soon(book) -> bool:
     return catalog.leaving_soon(book, clock.today())
 
 
-def _filters(args) -> tuple[CatalogFilterForm, catalog.Filters]:
-    form = CatalogFilterForm(args)
-    form.fill_choices(catalog.publishers(), catalog.categories(), catalog.libraries_with_titles())
-    filters = catalog.Filters(
-        q=form.q.data or "",
-        publisher_id=form.publisher.data,
-        category_id=form.category.data,
-        library_id=form.library.data,
-    )
-    return form, filters
-
-
 @bp.get("/")
 def index():
-    form, filters = _filters(request.args)
+    form, filters = catalog.read_filters(request.args)
     books = db.session.scalars(catalog.listed(filters, clock.today())).all()
     page, status = render(
         "catalog/index.html", "catalog/_list.html",
@@ -55,7 +43,7 @@ def index():
 @bp.get("/books.xlsx")
 def export():
     """The listed titles (with the list's filters) as an Excel file."""
-    _, filters = _filters(request.args)
+    _, filters = catalog.read_filters(request.args)
     return exports.public_list(filters, clock.today())
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal.catalog.forms import CatalogFilterForm
 from portal.extensions import db
 from portal.models import Book, Category, Library, Publisher, library_books
 
@@ -154,3 +155,17 @@ def libraries_with_titles() -> list[Library]:
     """The libraries that hold at least one title."""
     held = select(library_books.c.library_id).distinct()
     return list(db.session.scalars(select(Library).where(Library.id.in_(held)).order_by(Library.id)))
+
+
+def read_filters(args):
+    """The public and the operators' filter form from the query string, with its choices
+    filled, and the Filters it asks for."""
+    form = CatalogFilterForm(args)
+    form.fill_choices(publishers(), categories(), libraries_with_titles())
+    filters = Filters(
+        q=form.q.data or "",
+        publisher_id=form.publisher.data,
+        category_id=form.category.data,
+        library_id=form.library.data,
+    )
+    return form, filters
