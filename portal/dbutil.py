@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
@@ -79,3 +81,8 @@ def plain_rows(statement) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def plain_time(moment):
+    """What a UTCDateTime column stores (naive UTC), for the driver-level bulk insert."""
+    return moment.astimezone(UTC).replace(tzinfo=None)

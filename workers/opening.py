@@ -6,13 +6,13 @@ for the contract is skipped (the idempotency key), so nobody gets two.
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from portal import clock, security
-from portal.dbutil import bulk_insert
+from portal.dbutil import bulk_insert, plain_time
 from portal.extensions import db
 from portal.models import Contract, EmailBatch, OutboundEmail, PasswordToken
 from portal.outbox import insert_rows, row_for
@@ -59,8 +59,8 @@ def _email(batch: EmailBatch, contract: Contract, learner) -> tuple[tuple, dict]
     token = security.new_token()
     days = current_app.config["OPENING_LINK_DAYS"]
     now = clock.now()
-    link_row = (security.token_hash(token), learner.id, _plain(now),
-                _plain(now + timedelta(days=days)))
+    link_row = (security.token_hash(token), learner.id, plain_time(now),
+                plain_time(now + timedelta(days=days)))
     base = current_app.config["PORTAL_BASE_URL"]
     return link_row, row_for(
         "opening_to_learner", learner.email, key(contract.id, learner.id),
@@ -69,7 +69,3 @@ def _email(batch: EmailBatch, contract: Contract, learner) -> tuple[tuple, dict]
         login_url=f"{base}/learn/login", link=f"{base}/password/{token}", days=days,
     )
 
-
-def _plain(moment):
-    """What UTCDateTime stores (naive UTC), for the driver-level bulk insert."""
-    return moment.astimezone(UTC).replace(tzinfo=None)

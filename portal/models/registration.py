@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+from array import array
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -44,6 +46,26 @@ class ListUpload(db.Model):
     added_count: Mapped[int] = mapped_column(default=0)
     removed_count: Mapped[int] = mapped_column(default=0)
     compared_to_id: Mapped[int | None] = mapped_column(ForeignKey("list_uploads.id"))
+    # Continuing lists: the rows kept, as (row number, learner id) pairs in file order,
+    # packed as little-endian 32-bit integers. One value instead of 100,000 rows: writing
+    # them as rows cost a third of an upload's time (docs/PERFORMANCE.md). The rows with
+    # a problem are UploadRows, to be paged and shown with their messages.
+    kept_rows: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    def keep(self, pairs: array) -> None:
+        """Store the kept (row number, learner id) pairs, flattened."""
+        if sys.byteorder == "big":
+            pairs = array("i", pairs)
+            pairs.byteswap()
+        self.kept_rows = pairs.tobytes()
+
+    def kept_pairs(self) -> list[tuple[int, int]]:
+        """The kept (row number, learner id) pairs, in file order."""
+        flat = array("i")
+        flat.frombytes(self.kept_rows or b"")
+        if sys.byteorder == "big":
+            flat.byteswap()
+        return list(zip(flat[0::2], flat[1::2], strict=True))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,10 +7,12 @@ the list is always one whole upload, never a mix of two.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from array import array
+
+from sqlalchemy import delete, func, select, update
 
 from portal import accounts, audit, clock
-from portal.dbutil import bulk_insert, lock_row, plain_rows
+from portal.dbutil import bulk_insert, lock_row, plain_rows, plain_time
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, StaffUser, UploadRow
 from portal.models.contract import CONTINUED
@@ -24,10 +26,9 @@ CHUNK = 5000
 
 
 def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> ListUpload:
-    """Read an uploaded continuing list and record its rows with their problems.
-
-    Rows are checked and stored in chunks, so memory stays flat for 100,000 rows. Nothing
-    changes in the current list: that takes a confirmation.
+    """Read an uploaded continuing list: the kept rows packed on the upload, the rows with
+    a problem stored in chunks with their messages. Nothing changes in the current list:
+    that takes a confirmation.
     """
     renewal = gates.continuation(contract, clock.today())
     table = read_table(data, ID_HEADERS, ["id"])  # SheetError: the file is refused
@@ -41,17 +42,20 @@ def preview(contract: Contract, user: StaffUser, filename: str, data: bytes) -> 
     )
     db.session.add(upload)
     db.session.flush()
-    chunk: list[tuple] = []
+    problems: list[tuple] = []
     for number, cells in table.rows:
-        chunk.append(check.row(number, clean_id(table.raw(cells, "id"))))
-        if len(chunk) == CHUNK:
-            _store(upload, check, chunk)
-            chunk = []
-    _store(upload, check, chunk)
+        problem = check.row(number, clean_id(table.raw(cells, "id")))
+        if problem is not None:
+            problems.append(problem)
+        if len(problems) == CHUNK:
+            _store(upload, check, problems)
+            problems = []
+    _store(upload, check, problems)
+    upload.keep(check.pairs)
     upload.row_count, upload.error_count = check.rows, check.errors
     upload.ok_count = len(check.kept)
     upload.dropped_count = len(check.current)  # what is left: the IDs not in the file
-    kept_ids = set(check.kept_ids)
+    kept_ids = set(check.pairs[1::2])
     upload.added_count = len(kept_ids - check.saved)
     upload.removed_count = len(check.saved - kept_ids)
     db.session.commit()
@@ -78,14 +82,15 @@ class _Check:
         self.saved = {learner_id for (learner_id,) in plain_rows(select(Enrolment.learner_id).where(
             Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED))}
         self.kept: dict[str, int] = {}  # login ID → the row that kept it
-        self.kept_ids: list[int] = []
+        self.pairs = array("i")  # row number, learner id, row number, learner id, …
         self.refused: dict[str, int] = {}  # login ID → first row, for IDs not kept
         self.rows = self.errors = 0
 
-    def row(self, number: int, login: str) -> tuple:
-        """(row number, login ID, learner id, problem); a miss is explained per chunk."""
+    def row(self, number: int, login: str) -> tuple | None:
+        """None for a kept row; else (row number, login ID, problem), where a miss is
+        explained per chunk."""
         self.rows += 1
-        learner_id = problem = None
+        problem = None
         if not login:
             problem = "ユーザIDが空です。"
         elif (first := self.kept.get(login) or self.refused.get(login)) is not None:
@@ -97,24 +102,24 @@ class _Check:
             problem = f"新しい契約のユーザID数({self.limit})を超えています。"
             self.refused[login] = number
         else:
-            learner_id = self.current.pop(login)
             self.kept[login] = number
-            self.kept_ids.append(learner_id)
-        self.errors += problem is not None
-        return (number, login[:64] or None, learner_id, problem)
+            self.pairs.append(number)
+            self.pairs.append(self.current.pop(login))
+            return None
+        self.errors += 1
+        return (number, login[:64] or None, problem)
 
 
 MISS = object()  # placeholder: why the ID is not on this contract is looked up per chunk
-COLUMNS = ["upload_id", "row_number", "login_id", "learner_id", "problem"]
+COLUMNS = ["upload_id", "row_number", "login_id", "problem"]
 
 
 def _store(upload: ListUpload, check: _Check, chunk: list[tuple]) -> None:
-    misses = [login for _, login, _, problem in chunk if problem is MISS]
+    misses = [login for _, login, problem in chunk if problem is MISS]
     reasons = _explain_misses(misses, check.organisation_id) if misses else {}
     bulk_insert(UploadRow.__table__, COLUMNS, (
-        (upload.id, number, login, learner_id,
-         reasons[login] if problem is MISS else problem)
-        for number, login, learner_id, problem in chunk
+        (upload.id, number, login, reasons[login] if problem is MISS else problem)
+        for number, login, problem in chunk
     ))
 
 
@@ -184,19 +189,18 @@ def _replace_continued(renewal: Renewal, contract: Contract, upload: ListUpload)
                                 Enrolment.source == CONTINUED)
     )
     # Courses carry over only within the same library (course ids belong to a library).
-    same_library = successor.library_id == contract.library_id
-    old = select(Enrolment.course_id).where(
-        Enrolment.contract_id == contract.id, Enrolment.learner_id == UploadRow.learner_id
-    ).scalar_subquery()
-    rows = select(
-        literal(successor.id), UploadRow.learner_id, literal(CONTINUED),
-        old if same_library else literal(None), literal(clock.now(), Enrolment.created_at.type),
-    ).where(UploadRow.upload_id == upload.id, UploadRow.problem.is_(None))
-    db.session.execute(
-        insert(Enrolment).from_select(
-            ["contract_id", "learner_id", "source", "course_id", "created_at"], rows
-        )
-    )
+    courses = {}
+    if successor.library_id == contract.library_id:
+        courses = dict(plain_rows(select(Enrolment.learner_id, Enrolment.course_id).where(
+            Enrolment.contract_id == contract.id, Enrolment.course_id.is_not(None))))
+    now = plain_time(clock.now())
+    bulk_insert(Enrolment.__table__, ENROLMENT_COLUMNS, (
+        (successor.id, learner_id, CONTINUED, courses.get(learner_id), now)
+        for _, learner_id in upload.kept_pairs()
+    ))
+
+
+ENROLMENT_COLUMNS = ["contract_id", "learner_id", "source", "course_id", "created_at"]
 
 
 def find_upload(renewal: Renewal, upload_id: int) -> ListUpload:

@@ -1,11 +1,16 @@
-"""What a continuing-list preview shows, tab by tab and page by page, computed in SQL."""
+"""What a continuing-list preview shows, tab by tab and page by page.
+
+The kept rows are the upload's packed (row, learner) pairs, the rows with problems are
+UploadRows; each page loads the names of its 50 learners only.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, null, select
+from sqlalchemy import select
 
+from portal.dbutil import plain_rows
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, UploadRow
 from portal.models.contract import CONTINUED
@@ -28,35 +33,6 @@ class Line:
     problem: str | None = None
 
 
-def _kept(upload: ListUpload):
-    return and_(UploadRow.upload_id == upload.id, UploadRow.problem.is_(None))
-
-
-def _queries(upload: ListUpload, contract: Contract, renewal: Renewal) -> dict:
-    """One SELECT per tab; each yields (row number, login ID, name, problem)."""
-    kept_learner = exists().where(_kept(upload), UploadRow.learner_id == Learner.id)
-    saved = exists().where(
-        Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED,
-        Enrolment.learner_id == UploadRow.learner_id,
-    )
-    saved_learner = select(Learner).join(Enrolment, Enrolment.learner_id == Learner.id).where(
-        Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED)
-    rows = select(UploadRow.row_number, UploadRow.login_id, Learner.name, UploadRow.problem) \
-        .outerjoin(Learner, Learner.id == UploadRow.learner_id)
-    learners = select(null(), Learner.login_id, Learner.name, null())
-    return {
-        "kept": rows.where(_kept(upload)).order_by(UploadRow.row_number),
-        "errors": rows.where(UploadRow.upload_id == upload.id, UploadRow.problem.is_not(None))
-        .order_by(UploadRow.row_number),
-        "dropped": learners.join(Enrolment, Enrolment.learner_id == Learner.id)
-        .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None),
-               ~kept_learner).order_by(Learner.login_id),
-        "added": rows.where(_kept(upload), ~saved).order_by(UploadRow.row_number),
-        "removed": saved_learner.with_only_columns(null(), Learner.login_id, Learner.name, null())
-        .where(~kept_learner).order_by(Learner.login_id),
-    }
-
-
 def counts(upload: ListUpload) -> dict[str, int]:
     """How many lines each tab has, as counted when the file was read."""
     return {"kept": upload.ok_count, "errors": upload.error_count,
@@ -67,9 +43,50 @@ def counts(upload: ListUpload) -> dict[str, int]:
 def lines(upload: ListUpload, contract: Contract, renewal: Renewal, tab: str,
           page: int) -> list[Line]:
     """One page of one tab."""
-    query = _queries(upload, contract, renewal)[tab]
-    offset = (max(page, 1) - 1) * PAGE_SIZE
-    return [Line(*row) for row in db.session.execute(query.limit(PAGE_SIZE).offset(offset))]
+    window = slice((max(page, 1) - 1) * PAGE_SIZE, max(page, 1) * PAGE_SIZE)
+    if tab == "errors":
+        return _errors(upload, window)
+    pairs = upload.kept_pairs()
+    if tab in ("kept", "added"):
+        if tab == "added":
+            saved = _saved_ids(renewal)
+            pairs = [p for p in pairs if p[1] not in saved]
+        return _named(pairs[window])
+    kept = {learner_id for _, learner_id in pairs}
+    if tab == "dropped":
+        everyone = plain_rows(
+            select(Learner.id).join(Enrolment, Enrolment.learner_id == Learner.id)
+            .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None))
+            .order_by(Learner.login_id))
+    else:  # removed: saved before, not in this file
+        everyone = plain_rows(
+            select(Learner.id).join(Enrolment, Enrolment.learner_id == Learner.id)
+            .where(Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED)
+            .order_by(Learner.login_id))
+    missing = [(None, learner_id) for (learner_id,) in everyone if learner_id not in kept]
+    return _named(missing[window])
+
+
+def _errors(upload: ListUpload, window: slice) -> list[Line]:
+    rows = db.session.execute(
+        select(UploadRow.row_number, UploadRow.login_id, UploadRow.problem)
+        .where(UploadRow.upload_id == upload.id, UploadRow.problem.is_not(None))
+        .order_by(UploadRow.row_number)
+        .offset(window.start).limit(PAGE_SIZE))
+    return [Line(number, login, None, problem) for number, login, problem in rows]
+
+
+def _named(pairs: list[tuple[int | None, int]]) -> list[Line]:
+    """Lines for (row number, learner id) pairs, with the learners' IDs and names."""
+    people = {learner_id: (login, name) for learner_id, login, name in db.session.execute(
+        select(Learner.id, Learner.login_id, Learner.name)
+        .where(Learner.id.in_([learner_id for _, learner_id in pairs])))}
+    return [Line(number, *people.get(learner_id, (None, None))) for number, learner_id in pairs]
+
+
+def _saved_ids(renewal: Renewal) -> set[int]:
+    return {learner_id for (learner_id,) in plain_rows(select(Enrolment.learner_id).where(
+        Enrolment.contract_id == renewal.successor_id, Enrolment.source == CONTINUED))}
 
 
 def difference_is_current(upload: ListUpload, renewal: Renewal) -> bool:
