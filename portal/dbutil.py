@@ -86,3 +86,33 @@ def plain_rows(statement) -> list[tuple]:
 def plain_time(moment):
     """What a UTCDateTime column stores (naive UTC), for the driver-level bulk insert."""
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def plain_stream(statement, size: int = 5000):
+    """Like ``plain_rows``, but streamed in batches of ``size`` (a server-side cursor on
+    PostgreSQL), so that 100,000 rows never sit in memory at once."""
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    if compiled.positional:
+        args = tuple(compiled.params[name] for name in compiled.positiontup)
+    else:
+        args = compiled.params
+    raw = connection.connection.dbapi_connection
+    postgres = connection.dialect.name == "postgresql"
+    cursor = raw.cursor(name="portal_stream") if postgres else raw.cursor()
+    try:
+        cursor.execute(str(compiled), args)
+        while batch := cursor.fetchmany(size):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def tokyo_day(column):
+    """SQL for a UTC timestamp column as its Tokyo date, 'YYYY/MM/DD', on either database."""
+    from sqlalchemy import func
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Tokyo", func.timezone("UTC", column)),
+                            "YYYY/MM/DD")
+    return func.strftime("%Y/%m/%d", column, "+9 hours")  # Japan keeps no daylight saving

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.dbutil import plain_stream, tokyo_day
 from portal.models import Contract, Enrolment, Learner
 from portal.models.people import KIND_LABELS
 from portal.sheets import Sheet
@@ -15,30 +15,22 @@ from portal.sheets import Sheet
 # The public contract (DESIGN §5): ユーザID first, then these, in this order.
 HEADER = ["ユーザID", "氏名", "性別", "メールアドレス", "アカウント種別", "作成日", "更新日"]
 WIDTHS = [18, 16, 6, 32, 12, 12, 12]
-TOKYO_OFFSET = timedelta(hours=9)
+
 
 
 def rows(contract: Contract) -> Iterator[tuple]:
-    """The contract's learners as list rows, streamed from the database in batches."""
+    """The contract's learners as list rows, streamed from the database in batches; the
+    dates are Tokyo days, formatted by the database (100,000 rows a list)."""
     query = (
         select(Learner.login_id, Learner.name, Learner.gender, Learner.email, Learner.kind,
-               Learner.created_at, Learner.updated_at)
+               tokyo_day(Learner.created_at), tokyo_day(Learner.updated_at))
         .join(Enrolment, Enrolment.learner_id == Learner.id)
         # A replaced ID (lost card, yearly rotation) is not continued: its new ID is.
         .where(Enrolment.contract_id == contract.id, Learner.replaced_by_id.is_(None))
         .order_by(Learner.login_id)
-        .execution_options(yield_per=2000)
     )
-    for login_id, name, gender, email, kind, created, updated in db.session.execute(query):
-        yield (login_id, name, gender, email, KIND_LABELS[kind],
-               _day(created), _day(updated))
-
-
-def _day(moment) -> str:
-    # Japan has no daylight saving: a fixed +9 hours is Tokyo time, and much cheaper than
-    # a zone conversion done 200,000 times for a large list.
-    local = moment + TOKYO_OFFSET
-    return f"{local.year}/{local.month:02d}/{local.day:02d}"
+    for login_id, name, gender, email, kind, created, updated in plain_stream(query):
+        yield (login_id, name, gender, email, KIND_LABELS[kind], created, updated)
 
 
 def sheet(contract: Contract) -> Sheet:
