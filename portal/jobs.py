@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("emails", "default", "periodic")
 _PENDING = "portal_pending_jobs"
 
 

@@ -155,6 +155,14 @@ def batch_progress(batch: EmailBatch) -> dict[str, int]:
     }
 
 
+def recent(status: str | None = None, limit: int = 300) -> list[OutboundEmail]:
+    """The latest emails of every organisation (the operators' 送信メール), by status."""
+    query = select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboundEmail.status == status)
+    return db.session.scalars(query).all()
+
+
 def resend(email_ids: Iterable[int]) -> int:
     """Put failed emails back in the queue (an operator's or coordinator's decision)."""
     result = db.session.execute(

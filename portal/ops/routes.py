@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth.access import role_required
 from portal.extensions import db
-from portal.models import OutboundEmail
 from portal.ops import services
-from portal.outbox import resend
+from portal.outbox import recent, resend
 from portal.renewal.forms import ConfirmForm
 from portal.web import render
 
@@ -62,10 +60,7 @@ def reject(renewal_id: int):
 @operator_only
 def outbox():
     status = request.args.get("status") or None
-    query = select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(300)
-    if status:
-        query = query.where(OutboundEmail.status == status)
-    return render("ops/outbox.html", emails=db.session.scalars(query).all(), status=status,
+    return render("ops/outbox.html", emails=recent(status), status=status,
                   form=ConfirmForm())
 
 

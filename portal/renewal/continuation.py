@@ -16,7 +16,7 @@ from portal.dbutil import bulk_insert, lock_row, plain_rows, plain_time
 from portal.extensions import db
 from portal.models import Contract, Enrolment, Learner, ListUpload, Renewal, StaffUser, UploadRow
 from portal.models.contract import CONTINUED
-from portal.models.registration import CONFIRMED, CONTINUING, PREVIEW, SUPERSEDED
+from portal.models.registration import CONFIRMED, CONTINUING, SUPERSEDED
 from portal.renewal import gates
 from portal.sheets import clean_id, read_table
 from portal.web import Refused
@@ -254,11 +254,3 @@ def versions(renewal: Renewal) -> list[ListUpload]:
         .order_by(ListUpload.id.desc())
     ).all()
 
-
-def latest_preview(renewal: Renewal) -> ListUpload | None:
-    return db.session.scalar(
-        select(ListUpload)
-        .where(ListUpload.renewal_id == renewal.id, ListUpload.purpose == CONTINUING,
-               ListUpload.status == PREVIEW)
-        .order_by(ListUpload.id.desc())
-    )

@@ -21,7 +21,7 @@ def registration(contract: Contract, today: date) -> Renewal:
             title="まだ承認されていません",
         )
     opens = contract.calendar.registration_opens
-    if today < opens:
+    if not contract.calendar.registration_open(today):
         raise Refused(
             f"受講者登録は{jdate(opens, weekday=True)}から始められます。",
             "その日になったら、この画面からもう一度操作してください。",

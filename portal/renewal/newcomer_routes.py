@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal import clock, security
+from portal import clock
 from portal.auth.access import owned_or_404
-from portal.extensions import db
-from portal.models import Contract, Course, Enrolment, Learner, ListUpload, UploadRow
-from portal.models.registration import NEW_USERS
-from portal.outbox import resend
-from portal.renewal import gates, newcomers, opening
+from portal.models import Contract
+from portal.renewal import gates, newcomers, opening, roster
 from portal.renewal.forms import ConfirmForm
 from portal.renewal.routes import bp, coordinator_only
 from portal.sheets import SheetError, xlsx_download
@@ -50,9 +46,10 @@ def new_users(contract_id: int):
 def show_new_users_upload(contract_id: int, upload_id: int):
     contract = owned_or_404(Contract, contract_id)
     renewal = gates.new_users(contract, clock.today())
-    upload = db.session.scalar(select(ListUpload).where(
-        ListUpload.id == upload_id, ListUpload.renewal_id == renewal.id,
-        ListUpload.purpose == NEW_USERS)) or abort(404)
+    try:
+        upload = newcomers.find_upload(renewal, upload_id)
+    except LookupError:
+        abort(404)
     return _preview(contract, renewal, upload)
 
 
@@ -94,13 +91,9 @@ def assign_courses(contract_id: int):
             return "<span class=\"saved\" role=\"status\">保存しました</span>"
         flash("受講コースを保存しました。", "success")
         return redirect(url_for("renewal.assign_courses", contract_id=contract.id))
-    enrolments = db.session.scalars(
-        select(Enrolment).join(Learner).where(Enrolment.contract_id == renewal.successor_id)
-        .order_by(Learner.login_id)).all()
-    courses = db.session.scalars(select(Course).where(
-        Course.library_id == renewal.successor.library_id).order_by(Course.position)).all()
     return render("renewal/courses.html", contract=contract, renewal=renewal,
-                  enrolments=enrolments, courses=courses, form=ConfirmForm())
+                  enrolments=roster.enrolments(renewal), courses=roster.courses(renewal),
+                  form=ConfirmForm())
 
 
 @bp.route("/<int:contract_id>/opening-emails", methods=["GET", "POST"])
@@ -123,10 +116,8 @@ def opening_emails(contract_id: int):
 def resend_opening_emails(contract_id: int):
     contract = owned_or_404(Contract, contract_id)
     renewal = gates.opening_emails(contract, clock.today())
-    batch = opening.latest_batch(renewal.successor_id)
-    if batch is not None:
-        count = resend(opening.failed_ids(batch))
-        db.session.commit()
+    count = opening.resend_failed(renewal.successor_id)
+    if count:
         flash(f"送信に失敗した {count} 件を再送します。", "info")
     return redirect(url_for("renewal.opening_emails", contract_id=contract.id))
 
@@ -136,30 +127,21 @@ def resend_opening_emails(contract_id: int):
 def account_cards(contract_id: int):
     contract = owned_or_404(Contract, contract_id)
     renewal = gates.registration(contract, clock.today())
-    learners = db.session.scalars(
-        select(Learner).join(Enrolment).where(Enrolment.contract_id == renewal.successor_id,
-                                              Learner.email.is_(None))
-        .order_by(Learner.login_id)).all()
-    cards = [(learner, security.unseal(learner.card_password) if learner.card_password else None)
-             for learner in learners]
-    return render("renewal/account_cards.html", contract=contract, renewal=renewal, cards=cards)
+    return render("renewal/account_cards.html", contract=contract, renewal=renewal,
+                  cards=roster.account_cards(renewal))
 
 
 def _page(contract, renewal, upload_error=None, form_error=None, values=None, status=200):
-    courses = db.session.scalars(select(Course).where(
-        Course.library_id == renewal.successor.library_id).order_by(Course.position)).all()
     return render("renewal/new_users.html", contract=contract, renewal=renewal,
-                  remaining=newcomers.remaining(renewal), courses=courses,
+                  remaining=newcomers.remaining(renewal), courses=roster.courses(renewal),
                   upload_error=upload_error, form_error=form_error, values=values or {},
                   form=ConfirmForm(), status=status)
 
 
 def _preview(contract, renewal, upload):
-    rows = db.session.scalars(select(UploadRow).where(UploadRow.upload_id == upload.id)
-                              .order_by(UploadRow.problem.is_(None), UploadRow.row_number)
-                              .limit(500)).all()
     return render("renewal/new_users_preview.html", contract=contract, renewal=renewal,
-                  upload=upload, rows=rows, remaining=newcomers.remaining(renewal),
+                  upload=upload, rows=newcomers.preview_rows(upload),
+                  remaining=newcomers.remaining(renewal),
                   form=ConfirmForm())
 
 

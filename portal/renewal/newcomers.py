@@ -16,7 +16,6 @@ from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.models import (
     Contract,
-    Course,
     Enrolment,
     Learner,
     ListUpload,
@@ -26,7 +25,7 @@ from portal.models import (
 )
 from portal.models.contract import NEW
 from portal.models.registration import CONFIRMED, NEW_USERS
-from portal.renewal import gates
+from portal.renewal import gates, roster
 from portal.sheets import Sheet, read_table
 from portal.web import Refused
 
@@ -79,9 +78,7 @@ def check_row(contract: Contract, values: dict[str, str], courses: dict[str, int
 
 def course_lookup(renewal: Renewal) -> dict[str, int]:
     """The new library's courses by name and by code."""
-    courses = db.session.scalars(
-        select(Course).where(Course.library_id == renewal.successor.library_id)).all()
-    return {key: c.id for c in courses for key in (c.name, c.code)}
+    return {key: c.id for c in roster.courses(renewal) for key in (c.name, c.code)}
 
 
 def add_one(contract: Contract, user: StaffUser, values: dict[str, str]) -> str:
@@ -139,11 +136,7 @@ def _record(renewal, user, filename, kind, rows) -> ListUpload:
 def confirm(contract: Contract, user: StaffUser, upload_id: int) -> ListUpload:
     """Register the previewed rows: IDs and initial passwords issued, all or nothing."""
     renewal = _locked(contract)
-    upload = db.session.scalar(select(ListUpload).where(
-        ListUpload.id == upload_id, ListUpload.renewal_id == renewal.id,
-        ListUpload.purpose == NEW_USERS))
-    if upload is None:
-        raise LookupError(upload_id)
+    upload = find_upload(renewal, upload_id)
     if upload.status == CONFIRMED:
         db.session.rollback()
         return upload  # a second click registers nothing more
@@ -162,6 +155,24 @@ def confirm(contract: Contract, user: StaffUser, upload_id: int) -> ListUpload:
                  count=len(people), upload_id=upload.id)
     db.session.commit()
     return upload
+
+
+def find_upload(renewal: Renewal, upload_id: int) -> ListUpload:
+    """A new-ID upload of this renewal, or LookupError."""
+    upload = db.session.scalar(select(ListUpload).where(
+        ListUpload.id == upload_id, ListUpload.renewal_id == renewal.id,
+        ListUpload.purpose == NEW_USERS))
+    if upload is None:
+        raise LookupError(upload_id)
+    return upload
+
+
+def preview_rows(upload: ListUpload, limit: int = 500) -> list[UploadRow]:
+    """The rows of a new-ID upload to show: the problems first, then in file order."""
+    return db.session.scalars(
+        select(UploadRow).where(UploadRow.upload_id == upload.id)
+        .order_by(UploadRow.problem.is_(None), UploadRow.row_number).limit(limit)
+    ).all()
 
 
 def _locked(contract: Contract) -> Renewal:

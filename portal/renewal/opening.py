@@ -24,7 +24,7 @@ from portal.models import (
     Renewal,
     StaffUser,
 )
-from portal.outbox import batch_progress
+from portal.outbox import batch_progress, resend
 from portal.renewal import gates
 from portal.web import Refused
 
@@ -120,7 +120,12 @@ def start(contract: Contract, user: StaffUser) -> tuple[EmailBatch, bool]:
     return batch, True
 
 
-def failed_ids(batch: EmailBatch) -> list[int]:
-    """The emails of the batch that gave up, for the resend button."""
-    return db.session.scalars(select(OutboundEmail.id).where(
-        OutboundEmail.batch_id == batch.id, OutboundEmail.status == "failed")).all()
+def resend_failed(contract_id: int) -> int:
+    """Queue again the emails of the latest send that gave up; how many."""
+    batch = latest_batch(contract_id)
+    if batch is None:
+        return 0
+    count = resend(db.session.scalars(select(OutboundEmail.id).where(
+        OutboundEmail.batch_id == batch.id, OutboundEmail.status == "failed")).all())
+    db.session.commit()
+    return count

@@ -131,7 +131,7 @@ def registration_steps(contract: Contract, renewal: Renewal | None, today: date)
         if changed and key in CONTINUATION_KEYS:
             steps.append(Step(**base, state="skipped",
                               note="ライブラリ変更のため継続はありません。全員を新規で登録します"))
-        elif not approved or today < cal.registration_opens:
+        elif not approved or not cal.registration_open(today):
             note = None if approved else "継続申込の承認後に開きます"
             steps.append(Step(**base, state="upcoming", note=note))
         else:
@@ -183,7 +183,7 @@ def standing(contract: Contract, renewal: Renewal | None, today: date) -> Standi
 
 def _approved_standing(contract: Contract, renewal: Renewal, today: date) -> Standing:
     cal = contract.calendar
-    if today < cal.registration_opens:
+    if not cal.registration_open(today):
         return Standing("承認済み", f"受講者登録は{_day(cal.registration_opens)}から始められます",
                         cal.registration_opens, tone="done")
     if relation(contract, renewal) == "change":
