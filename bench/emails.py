@@ -70,7 +70,7 @@ def start_workers(count: int, env: dict) -> list[subprocess.Popen]:
                              stderr=subprocess.DEVNULL) for _ in range(count)]
 
 
-def sent_count(app, batch_only: bool = True) -> int:
+def sent_count(app) -> int:
     from sqlalchemy import func, select
 
     from portal.extensions import db

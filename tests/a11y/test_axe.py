@@ -63,12 +63,12 @@ class Tabs:
         if role not in self.pages:
             page = self.pages[role] = self.browser.new_context(locale="ja-JP").new_page()
             if role in STAFF:
-                self._log_in(page, "/login", role, "/")
+                self._log_in(page, "/login", role)
             elif role in LEARNERS:
-                self._log_in(page, "/learn/login", getattr(self.tour.ids, role), "/learn/")
+                self._log_in(page, "/learn/login", getattr(self.tour.ids, role))
         return self.pages[role]
 
-    def _log_in(self, page, path: str, login_id: str, lands_on: str) -> None:
+    def _log_in(self, page, path: str, login_id: str) -> None:
         page.goto(self.base + path)
         page.fill("#login_id", login_id)
         page.fill("#password", PASSWORD)
