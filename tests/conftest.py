@@ -259,6 +259,7 @@ class Inbox:
     def __init__(self):
         self.raw: list[tuple[list[str], bytes]] = []
         self.refuse = False
+        self.max_bytes = None  # a server's size limit (RFC 1870), answered 552 at DATA
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse:
@@ -269,6 +270,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.max_bytes is not None and len(envelope.content) > self.max_bytes:
+            return "552 5.3.4 Message size exceeds fixed maximum message size"
         self.raw.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 

@@ -186,3 +186,79 @@ def test_a_slow_send_keeps_its_lease(make_app, smtp_server, monkeypatch):
         monkeypatch.setattr(smtplib.SMTP, "sendmail", record)
         assert send_outbox()["sent"] == 2
         assert leases[1] > leases[0]  # renewed before the second message
+
+
+# --- every row fails alone ------------------------------------------------------------
+
+
+def poison_attachment(key: str) -> None:
+    """A row whose MIME cannot be built: a non-ASCII content type, as a bug might store."""
+    queue_email(TEMPLATE, "p@example.jp", key, name="P",
+                attachments=[("a.csv", "text/csv; 名前", b"x")])
+    db.session.commit()
+
+
+def test_a_row_that_cannot_be_built_fails_alone(mail_app, smtp_server):
+    queue("before")
+    poison_attachment("poison")
+    queue("after", to="after@example.jp")
+    assert send_outbox() == {"sent": 2, "failed": 1, "deferred": 0}
+    before, poison, after = rows()
+    assert (before.status, after.status) == ("sent", "sent")
+    assert poison.status == "failed" and "組み立てられませんでした" in poison.last_error
+    assert poison.lease_until is None and poison.claimed_by is None
+
+
+def test_an_unencodable_stored_address_fails_alone(mail_app, smtp_server):
+    """An old row with a non-ASCII local part (forms refuse it now) fails with its reason."""
+    queue("before")
+    queue("poison", to="たなか@school.jp")
+    queue("after", to="after@example.jp")
+    assert send_outbox() == {"sent": 2, "failed": 1, "deferred": 0}
+    poison = rows()[1]
+    assert poison.status == "failed"
+    assert "宛先の問題" in poison.last_error and "たなか@school.jp" in poison.last_error
+    assert len(smtp_server.messages) == 2
+
+
+def test_an_internationalised_domain_goes_out_in_idna(mail_app, smtp_server):
+    queue("idn", to="tanaka@日本語.jp")
+    assert send_outbox()["sent"] == 1
+    [(envelope, _)] = smtp_server.raw
+    assert envelope == ["tanaka@xn--wgv71a119e.jp"]
+    assert smtp_server.messages[0]["To"] == "tanaka@xn--wgv71a119e.jp"
+
+
+def test_a_message_too_large_fails_alone(mail_app, smtp_server):
+    smtp_server.max_bytes = 50_000
+    queue("before")
+    queue_email(TEMPLATE, "big@example.jp", "big", name="B",
+                attachments=[("big.bin", "application/octet-stream", b"\0" * 60_000)])
+    db.session.commit()
+    queue("after", to="after@example.jp")
+    assert send_outbox() == {"sent": 2, "failed": 1, "deferred": 0}
+    big = rows()[1]
+    assert big.status == "failed" and "大きすぎる" in big.last_error and "552" in big.last_error
+
+
+def test_a_row_whose_every_attempt_killed_its_worker_ends_failed(make_app, smtp_server):
+    """A row that kills each worker that holds it is reclaimed until its attempts are used
+    up, then failed with the reason: never ``sending`` for good, never retried forever."""
+    from workers.emails import reclaim_expired
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                   OUTBOX_RETRY_DELAYS=[0, 0])
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(ROOT / "tests/templates")])
+    with app.app_context():
+        queue("k1")
+        for attempt in range(3):  # three workers die holding it
+            reclaim_expired()
+            assert claim_due(10, f"dead-{attempt}") != []
+            row = rows()[0]
+            row.lease_until = clock.now() - timedelta(seconds=1)
+            db.session.commit()
+        send_outbox()
+        [row] = rows()
+        assert row.status == "failed" and row.attempts == 3
+        assert "試行回数の上限" in row.last_error
+        assert smtp_server.messages == []

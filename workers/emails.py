@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from portal import clock, jobs, mime
+from portal import addresses, clock, jobs, mime
 from portal.extensions import db, mail
 from portal.models import OutboundEmail
 from portal.models.outbox import FAILED, QUEUED, SENDING, SENT
@@ -87,10 +87,20 @@ def claim_due(limit: int, worker: str) -> list[int]:
 
 
 def reclaim_expired() -> int:
-    """Give the rows of workers that died mid-batch back to the queue."""
+    """Give the rows of workers that died mid-batch back to the queue, or fail them once
+    their attempts are used up: no row stays ``sending`` past its last attempt, even one
+    whose every attempt killed its worker."""
+    expired = (OutboundEmail.status == SENDING, OutboundEmail.lease_until < clock.now())
+    last = len(current_app.config["OUTBOX_RETRY_DELAYS"]) + 1
+    db.session.execute(
+        update(OutboundEmail)
+        .where(*expired, OutboundEmail.attempts >= last)
+        .values(status=FAILED, lease_until=None, claimed_by=None,
+                last_error="送信中に処理が止まったまま試行回数の上限に達しました(作業プロセスの停止)。")
+    )
     result = db.session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.status == SENDING, OutboundEmail.lease_until < clock.now())
+        .where(*expired)
         .values(status=QUEUED, lease_until=None, claimed_by=None)
     )
     db.session.commit()
@@ -125,17 +135,31 @@ def mark_sent(ids: list[int], worker: str) -> int:
 
 
 def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> bool:
-    """Send the claimed rows over ``connection``; False if the connection broke."""
+    """Send the claimed rows over ``connection``; False if the connection broke.
+
+    Every row fails alone: a row that cannot be addressed or built, or that the server
+    refuses for good, is marked failed with its reason and the others go on.
+    """
     rows = db.session.scalars(
         select(OutboundEmail)
         .where(OutboundEmail.id.in_(ids))
         .options(selectinload(OutboundEmail.attachments))
         .order_by(OutboundEmail.id)
     ).all()
-    messages = [(row.id, row.recipient, build_message(row)) for row in rows]
+    messages, broken = [], []
+    for row in rows:
+        try:
+            recipient = addresses.for_smtp(row.recipient)
+            messages.append((row.id, recipient, build_message(row, recipient)))
+        except Exception as exc:  # any fault of this one row: it must not stop the batch
+            broken.append((row.id, reason(exc)))
     # Hold no ORM objects while sending: each per-message commit would expire them all.
     db.session.rollback()
     db.session.expunge_all()
+    for row_id, why in broken:
+        log.error("email %d cannot be sent: %s", row_id, why)
+        give_up([row_id], worker, why)
+        totals["failed"] += 1
     envelope_from = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
     lease = Lease(worker)
     for position, (row_id, recipient, message) in enumerate(messages):
@@ -147,7 +171,7 @@ def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> 
             return False
         except smtplib.SMTPException as exc:  # this message only; the connection is fine
             if is_permanent(exc):
-                give_up([row_id], worker, exc)
+                give_up([row_id], worker, reason(exc))
                 totals["failed"] += 1
             else:
                 totals["deferred"] += defer([row_id], worker, exc)
@@ -155,8 +179,31 @@ def deliver(connection, ids: list[int], worker: str, totals: dict[str, int]) -> 
         except OSError as exc:  # the connection itself broke
             totals["deferred"] += defer([m[0] for m in messages[position:]], worker, exc)
             return False
+        except Exception as exc:  # a fault of this message in smtplib: fail it, go on
+            give_up([row_id], worker, reason(exc))
+            totals["failed"] += 1
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                connection.rset()  # the transaction may be half open
+            continue
         totals["sent"] += mark_sent([row_id], worker)
     return True
+
+
+def reason(exc: BaseException) -> str:
+    """Why a row failed for good, in the words the operators' resend page shows."""
+    if isinstance(exc, addresses.AddressProblem):
+        return f"宛先の問題: {exc}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
+        return f"受信サーバが宛先を拒否しました: {replies}"[:1000]
+    if isinstance(exc, smtplib.SMTPResponseException):
+        what = "メールが大きすぎるため" if exc.smtp_code == 552 else ""
+        return f"{what}受信サーバが拒否しました: {exc.smtp_code} {_text(exc.smtp_error)}"[:1000]
+    return f"メールを組み立てられませんでした: {type(exc).__name__}: {exc}"[:1000]
+
+
+def _text(message: bytes | str) -> str:
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
 
 class Lease:
@@ -188,11 +235,11 @@ def is_permanent(exc: smtplib.SMTPException) -> bool:
     return getattr(exc, "smtp_code", 0) >= 500
 
 
-def build_message(row: OutboundEmail) -> bytes:
-    """The MIME bytes of an outbox row."""
+def build_message(row: OutboundEmail, recipient: str | None = None) -> bytes:
+    """The MIME bytes of an outbox row (to ``recipient``, its address in SMTP form)."""
     return mime.build(
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=row.recipient,
+        to=recipient or row.recipient,
         subject=row.subject,
         message_id=row.message_id,
         text=row.body_text,
@@ -243,12 +290,12 @@ def schedule_retry() -> None:
         jobs.enqueue_now(SEND_JOB, queue="emails", delay=delay)
 
 
-def give_up(ids: list[int], worker: str, exc: BaseException) -> None:
-    """Mark rows failed for good (the server refused the address)."""
+def give_up(ids: list[int], worker: str, why: str) -> None:
+    """Mark rows failed for good (refused address, unbuildable message), with why."""
     db.session.execute(
         update(OutboundEmail)
         .where(OutboundEmail.id.in_(ids), OutboundEmail.claimed_by == worker)
-        .values(status=FAILED, lease_until=None, last_error=f"{type(exc).__name__}: {exc}"[:1000])
+        .values(status=FAILED, lease_until=None, claimed_by=None, last_error=why[:1000])
     )
     db.session.commit()
 

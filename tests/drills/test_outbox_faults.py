@@ -108,3 +108,69 @@ def test_send_started_twice_while_running(rq_app, private_redis, smtp_server, wo
 
     assert db.session.scalar(select(func.count()).select_from(EmailBatch)) == 1
     assert_each_learner_once(world, smtp_server, extra_allowed=0)
+
+
+# --- one poisoned row in a batch of 1,000 --------------------------------------------
+
+POISONS = {
+    # kind: (recipient, attachment or None, what the reason says)
+    "unencodable address": ("たなか@school.jp", None, "宛先の問題"),
+    "refused recipient": ("bounce@example.jp", None, "550"),
+    "unbuildable message": ("p@example.jp", ("a.csv", "text/csv; 名前", b"x"), "組み立て"),
+    "message too large": ("big@example.jp", ("big.bin", "application/octet-stream",
+                                             b"\0" * 60_000), "552"),
+}
+
+
+@pytest.mark.parametrize("poison", list(POISONS))
+def test_one_poisoned_row_in_a_batch_of_1000(rq_app, private_redis, smtp_server, workers,
+                                             poison):
+    """Real workers and SMTP: the poisoned row in the middle of the batch ends ``failed``
+    with its reason after one attempt; every other row is delivered exactly once."""
+    from sqlalchemy import func, insert, select
+
+    from portal import clock
+    from portal.extensions import db
+    from portal.models import EmailAttachment, OutboundEmail
+    from portal.outbox import message_id
+
+    smtp_server.max_bytes = 50_000
+    recipient, attachment, reason = POISONS[poison]
+    template = {"kind": "drill", "subject": "【e-Library】訓練", "body_text": "本文\n",
+                "body_html": "<p>本文</p>", "status": "queued", "attempts": 0,
+                "next_attempt_at": clock.now(), "created_at": clock.now()}
+    rows = []
+    for i in range(1000):
+        to = recipient if i == 500 else f"drill{i}@example.jp"
+        rows.append({**template, "recipient": to, "idempotency_key": f"drill:{i}",
+                     "message_id": message_id(f"drill:{i}")})
+    ids = db.session.scalars(insert(OutboundEmail).returning(OutboundEmail.id), rows).all()
+    poisoned = sorted(ids)[500]
+    if attachment:
+        name, kind, data = attachment
+        db.session.execute(insert(EmailAttachment), [
+            {"email_id": poisoned, "filename": name, "content_type": kind, "data": data}])
+    db.session.commit()
+    workers(private_redis.url, smtp_server.port, **FAST)
+    from portal import jobs
+    from portal.outbox import SEND_JOB
+
+    jobs.enqueue_now(SEND_JOB, queue="emails")
+
+    def settled() -> bool:
+        db.session.expire_all()
+        left = db.session.scalar(select(func.count()).select_from(OutboundEmail).where(
+            OutboundEmail.status.in_(["queued", "sending"])))
+        db.session.rollback()
+        return left == 0
+
+    wait_for(settled, "every row sent or failed", timeout=120)
+    db.session.expire_all()
+    states = dict(db.session.execute(select(OutboundEmail.status, func.count())
+                                      .group_by(OutboundEmail.status)).all())
+    assert states == {"sent": 999, "failed": 1}
+    row = db.session.get(OutboundEmail, poisoned)
+    assert row.status == "failed" and reason in row.last_error and row.attempts == 1
+    received = [to for tos, _ in smtp_server.raw for to in tos]
+    assert len(received) == len(set(received)) == 999  # each other row once
+    assert recipient not in received
