@@ -32,11 +32,11 @@ def check(value: str | None) -> str:
         raise AddressProblem(f"メールアドレス「{raw[:40]}…」が長すぎます({MAX_LENGTH}文字以内)。")
     if "＠" in raw:
         raise AddressProblem(f"メールアドレス「{raw}」の「＠」が全角です。半角の「@」で入力してください。")
-    if any(c.isspace() for c in raw):
-        raise AddressProblem(f"メールアドレス「{raw}」に空白が含まれています。空白を除いて入力してください。")
     for char, label in SEPARATORS.items():
         if char in raw:
             raise AddressProblem(f"メールアドレス「{raw}」には{label}を使えません。アドレスは1件ずつ入力してください。")
+    if any(c.isspace() for c in raw):
+        raise AddressProblem(f"メールアドレス「{raw}」に空白が含まれています。空白を除いて入力してください。")
     try:
         valid = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
@@ -49,7 +49,7 @@ def _explain(raw: str, reason: str) -> str:
     if "before the @-sign are not supported" in reason or not raw.partition("@")[0].isascii():
         return f"メールアドレス「{raw}」の@より前に日本語など半角英数字以外の文字が含まれています。このアドレスには送信できません。"
     if raw.count("@") != 1:
-        return f"メールアドレス「{raw}」には「@」を1つだけ含めてください。"
+        return f"メールアドレス「{raw}」の形式が正しくありません(「@」を1つ含めてください。例: tanaka@example.jp)。"
     return f"メールアドレス「{raw}」の形式が正しくありません(例: tanaka@example.jp)。"
 
 
@@ -74,3 +74,18 @@ def for_smtp(value: str) -> str:
     except EmailNotValidError as exc:
         raise AddressProblem(_explain(raw, str(exc))) from None
     return valid.ascii_email or valid.normalized
+
+
+class ValidAddress:
+    """A WTForms validator: refuses with ``check``'s message, and replaces the field's data
+    with the address as it is stored."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        from wtforms.validators import StopValidation
+
+        try:
+            field.data = check(field.data)
+        except AddressProblem as exc:
+            raise StopValidation(str(exc)) from None

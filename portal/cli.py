@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tick)
     app.cli.add_command(worker)
     app.cli.add_command(create_operator)
+    app.cli.add_command(check_addresses)
 
 
 @click.command()
@@ -59,11 +60,16 @@ def worker(queues: str, burst: bool) -> None:
 @click.option("--name", default="事務局", show_default=True)
 def create_operator(login_id: str, email: str, name: str) -> None:
     """Create an operator (事務局) login and print a one-time link to set its password."""
+    from portal import addresses
     from portal.auth.services import issue_password_link
     from portal.auth.throttle import normalise
     from portal.extensions import db
     from portal.models import StaffUser
 
+    try:
+        email = addresses.check(email)
+    except addresses.AddressProblem as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from None
     user = StaffUser(login_id=normalise(login_id), name=name, email=email, role="operator")
     db.session.add(user)
     db.session.flush()
@@ -72,3 +78,19 @@ def create_operator(login_id: str, email: str, name: str) -> None:
     hours = current_app.config["PASSWORD_LINK_HOURS"]
     click.echo(f"Operator {user.login_id} created. Set its password within {hours} hours at:")
     click.echo(f"{current_app.config['PORTAL_BASE_URL']}/password/{token}")
+
+
+@click.command("check-addresses")
+@with_appcontext
+def check_addresses() -> None:
+    """List stored email addresses that the forms would refuse today; exit 1 if any."""
+    from portal.address_audit import bad_addresses
+
+    found = 0
+    for bad in bad_addresses():
+        found += 1
+        click.echo(f"{bad.source}\t{bad.key}\t{bad.address}\t{bad.problem}")
+    click.echo(f"{found} 件のメールアドレスに問題があります。" if found
+               else "問題のあるメールアドレスはありません。")
+    if found:
+        raise SystemExit(1)

@@ -67,6 +67,30 @@ def test_form_errors_change_nothing(finished):
     assert len(registered(finished)) == 6
 
 
+@pytest.mark.parametrize(("value", "words"), [
+    ("たなか@example.jp", "@より前に日本語"), ("a,b@example.jp", "カンマ"),
+    ('"a"@example.jp', "引用符"), ("a b@example.jp", "空白"), ("a＠example.jp", "全角"),
+])
+def test_bad_addresses_are_refused_by_the_form_and_named_by_row(finished, value, words):
+    client, base = finished["client"], finished["base"]
+    response = client.post(base + "/new-users", {"name": "新人", "email": value})
+    assert response.status_code == 422 and words in response.get_data(as_text=True)
+    rows = [["佐藤 一", "", "sato@example.jp", ""], ["鈴木 二", "", value, ""]]
+    data = xlsx(rows, header=["氏名", "性別", "メールアドレス", "コース"])
+    preview = client.post(base + "/new-users", {"file": (io.BytesIO(data), "new.xlsx")},
+                          content_type="multipart/form-data")
+    text = preview.get_data(as_text=True)
+    assert f"3行目: メールアドレス「{value}」" in text.replace("&#34;", '"') and words in text
+    assert len(registered(finished)) == 6
+
+
+def test_an_internationalised_domain_is_registered_as_typed(finished):
+    client, base = finished["client"], finished["base"]
+    response = client.post(base + "/new-users", {"name": "新人", "email": "Shin@日本語.jp"})
+    assert response.status_code == 302
+    assert registered(finished)[-1].email == "shin@日本語.jp"
+
+
 def test_template_has_instructions_and_uploads_with_preview(finished):
     client, base = finished["client"], finished["base"]
     template = openpyxl.load_workbook(io.BytesIO(client.get(base + "/new-users/template.xlsx").data))

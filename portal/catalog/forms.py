@@ -11,11 +11,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-# A plain shape check: the acknowledgement email is the real test of an address.
-EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+from portal.addresses import ValidAddress
 
 
 class JapaneseDateField(DateField):
@@ -93,8 +92,7 @@ class TitleRequestForm(FlaskForm):
         "メールアドレス(受付確認メールの送り先)",
         validators=[
             InputRequired("メールアドレスを入力してください。"),
-            Regexp(EMAIL_SHAPE, message="メールアドレスの形式が正しくありません。"),
-            Length(max=254),
+            ValidAddress(),
         ],
     )
     organisation_name = StringField(
@@ -141,8 +139,7 @@ class PublisherForm(FlaskForm):
         "リクエストの送り先(メールアドレス)",
         validators=[
             InputRequired("メールアドレスを入力してください。"),
-            Regexp(EMAIL_SHAPE, message="メールアドレスの形式が正しくありません。"),
-            Length(max=254),
+            ValidAddress(),
         ],
     )
 

@@ -7,7 +7,6 @@ prefecture or to the secretariat) in one transaction.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, deadlines, security
+from portal import addresses, clock, deadlines, security
 from portal.extensions import db
 from portal.models import SchoolOrder
 from portal.models.orders import TERM_LABELS, TO_FISCAL_END, TWELVE_MONTHS
@@ -24,7 +23,6 @@ from portal.orders import licences, notices, pricing
 from portal.prefectures import PREFECTURES
 from portal.web import Refused, jmonth
 
-EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MONTHS_AHEAD = 12  # a school may apply up to a year before it starts
 DAILY_LIMIT = 5  # orders per contact address a day: the public form must not flood distributors
 COUNT_LABELS = {"personal": "個人アカウント数", "shared": "共用アカウント数"}
@@ -148,9 +146,11 @@ def read(values: Mapping[str, str], today: date) -> tuple[Application | None, di
     if prefecture is None:
         errors["prefecture"] = "都道府県を一覧から選んでください。"
     contact_name = _required(values, "contact_name", "ご担当者名", 100, errors)
-    email = _required(values, "contact_email", "メールアドレス", 254, errors).lower()
-    if "contact_email" not in errors and not EMAIL_SHAPE.match(email):
-        errors["contact_email"] = "メールアドレスの形式が正しくありません(例: tosho@school.example.jp)。"
+    email = ""
+    try:  # as typed, not NFKC: a full-width ＠ is named to the applicant, not guessed
+        email = addresses.check(values.get("contact_email"))
+    except addresses.AddressProblem as exc:
+        errors["contact_email"] = str(exc)
     personal, shared, count_errors = read_counts(values)
     starts_on, first_term, term_errors = read_term(values, today)
     message = _text(values, "message")

@@ -6,12 +6,11 @@ checked again at confirmation, under the renewal's lock, so it is never exceeded
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from sqlalchemy import insert, select
 
-from portal import accounts, audit, clock
+from portal import accounts, addresses, audit, clock
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.models import (
@@ -39,7 +38,6 @@ COLUMNS = {
 GENDERS = {"男性": "男性", "男": "男性", "m": "男性", "male": "男性",
            "女性": "女性", "女": "女性", "f": "女性", "female": "女性", "その他": "その他"}
 KINDS = {"個人": "personal", "personal": "personal", "共用": "shared", "shared": "shared"}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class RowProblem(ValueError):
@@ -53,6 +51,9 @@ def remaining(renewal: Renewal) -> int:
 
 def check_row(contract: Contract, values: dict[str, str], courses: dict[str, int]) -> dict:
     """One learner's values, cleaned; raises RowProblem with a Japanese message."""
+    # NFKC for the names and choices; the address as typed, so that a full-width ＠ or a
+    # Japanese local part is named to the coordinator rather than silently changed.
+    typed_email = (values.get("email") or "").strip()
     values = {k: unicodedata.normalize("NFKC", v or "").strip() for k, v in values.items()}
     if contract.organisation.is_school:
         if values.get("name") or values.get("email") or values.get("gender"):
@@ -61,11 +62,14 @@ def check_row(contract: Contract, values: dict[str, str], courses: dict[str, int
         if kind is None:
             raise RowProblem("アカウント種別は「個人」か「共用」を入力してください。")
         return {"kind": kind, "name": None, "gender": None, "email": None, "course_id": None}
-    name, email = values.get("name", ""), values.get("email", "").lower()
+    name, email = values.get("name", ""), typed_email
     if len(name) > 100:
         raise RowProblem("氏名は100文字以内にしてください。")
-    if email and (len(email) > 254 or not EMAIL.match(email)):
-        raise RowProblem(f"メールアドレス「{email}」の形式が正しくありません。")
+    if email:
+        try:
+            email = addresses.check(email)
+        except addresses.AddressProblem as exc:
+            raise RowProblem(str(exc)) from None
     gender = values.get("gender", "")
     if gender and gender.lower() not in GENDERS:
         raise RowProblem("性別は「男性」「女性」「その他」のいずれかか、空欄にしてください。")

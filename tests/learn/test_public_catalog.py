@@ -74,7 +74,7 @@ def test_a_request_with_errors_is_explained_in_japanese(client, world):
     assert response.status_code == 422
     page = text(response)
     for message in ("出版社を選んでください", "書名を入力してください", "お名前を入力してください",
-                    "メールアドレスの形式が正しくありません"):
+                    "メールアドレス「not-an-address」の形式が正しくありません"):
         assert message in page
     assert db.session.scalar(select(TitleRequest.id)) is None
 

@@ -111,7 +111,7 @@ def test_the_same_form_sent_twice_is_one_order(client, world):
         ({"prefecture": "0"}, "都道府県を一覧から選んでください"),
         ({"prefecture": ""}, "都道府県を一覧から選んでください"),
         ({"contact_email": ""}, "メールアドレスを入力してください"),
-        ({"contact_email": "tosho.example.jp"}, "メールアドレスの形式が正しくありません"),
+        ({"contact_email": "tosho.example.jp"}, "メールアドレス「tosho.example.jp」の形式が正しくありません"),
         ({"school_name": "  "}, "学校名を入力してください"),
         ({"contact_name": ""}, "ご担当者名を入力してください"),
         ({"start_month": "2020-04"}, "利用開始月を一覧から選んでください"),
