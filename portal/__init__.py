@@ -35,9 +35,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     _register_blueprints(app)
     _register_hooks(app)
 
-    from portal import cli
+    from portal import cli, secret_urls
 
     cli.register(app)
+    secret_urls.install_dev_server_filter()  # `flask run` logs request lines too
     return app
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import clock, security
+from portal.auth.services import revoke_links
 from portal.dbutil import bulk_insert, plain_time
 from portal.extensions import db
 from portal.models import Contract, EmailBatch, OutboundEmail, PasswordToken
@@ -37,6 +38,8 @@ def expand_opening_batch(batch_id: int) -> int:
             token, row = _email(batch, contract, learner)
             tokens.append(token)
             rows.append(row)
+        # Only the link of this email works: any earlier one of these learners is revoked.
+        revoke_links(PasswordToken.learner_id.in_([learner.id for learner in learners]))
         bulk_insert(PasswordToken.__table__, TOKEN_COLUMNS, tokens)
         written += insert_rows(rows)
         db.session.commit()  # the chunk's links and emails together; sending starts now

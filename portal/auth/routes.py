@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from portal.auth import services
 from portal.auth.forms import LoginForm, SetPasswordForm
@@ -46,18 +55,43 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+LINK_KEY = "password_link"
+
+
 @bp.route("/password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
+def open_password_link(token: str):
+    """The link of an email, opened: its token moves into the session and the browser goes
+    on to /password, so the token is in no later URL, Referer or browser history, and in
+    the access log only as redacted (portal/secret_urls.py)."""
     if not services.link_is_usable(token):
-        return render_template("auth/link_invalid.html"), 410
+        session.pop(LINK_KEY, None)
+        return _no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+    session[LINK_KEY] = token
+    return _no_referrer(redirect(url_for("auth.set_password"), 303))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def set_password():
+    token = session.get(LINK_KEY)
+    if not services.link_is_usable(token):
+        session.pop(LINK_KEY, None)
+        return _no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
     form = SetPasswordForm()
     if form.validate_on_submit():
         owner = services.redeem_password_link(token, form.password.data)
+        session.pop(LINK_KEY, None)
         if owner is None:
-            return render_template("auth/link_invalid.html"), 410
+            return _no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
         flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
         return redirect("/learn/login" if owner == "learner" else url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form)
+    return _no_referrer(make_response(render_template("auth/set_password.html", form=form)))
+
+
+def _no_referrer(response):
+    """Pages that carry a link's secret send no Referer anywhere and are never cached."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _safe_next(target: str | None) -> str | None:

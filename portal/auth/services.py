@@ -103,7 +103,9 @@ def load_user(user_id: str) -> StaffUser | None:
 
 
 def issue_password_link(user: StaffUser) -> str:
-    """A one-time token for ``user`` to set a password (only its hash is stored)."""
+    """A one-time token for ``user`` to set a password (only its hash is stored). Every
+    earlier link of the account stops working: only the latest email's link is valid."""
+    revoke_links(PasswordToken.staff_user_id == user.id)
     token = security.new_token()
     hours = current_app.config["PASSWORD_LINK_HOURS"]
     db.session.add(
@@ -116,19 +118,40 @@ def issue_password_link(user: StaffUser) -> str:
     return token
 
 
-def redeem_password_link(token: str, password: str) -> str | None:
-    """Set the password of the link's owner: 'staff' or 'learner', or None if the link is
-    unknown, used or expired. A learner's issued password is erased at the same time."""
+def revoke_links(owner) -> None:
+    """Revoke the open links matching ``owner`` (a condition on PasswordToken)."""
+    db.session.execute(
+        update(PasswordToken)
+        .where(owner, PasswordToken.used_at.is_(None), PasswordToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _usable(token: str | None) -> PasswordToken | None:
+    if not token:
+        return None
     row = db.session.scalar(
         select(PasswordToken).where(PasswordToken.token_hash == security.token_hash(token))
     )
-    if row is None or row.used_at is not None or row.expires_at < clock.now():
+    if row is None or row.used_at or row.revoked_at or row.expires_at < clock.now():
+        return None
+    return row
+
+
+def redeem_password_link(token: str, password: str) -> str | None:
+    """Set the password of the link's owner: 'staff' or 'learner', or None if the link is
+    unknown, used, revoked or expired. A learner's issued password is erased at the same
+    time, and every other open link of the account is revoked."""
+    row = _usable(token)
+    if row is None:
         return None
     row.used_at = clock.now()
     if row.staff_user_id is not None:
         user = db.session.get(StaffUser, row.staff_user_id)
         user.password_hash = security.hash_password(password)
         end_sessions(StaffSession.user_id == user.id, "password")
+        revoke_links(PasswordToken.staff_user_id == user.id)
         owner = "staff"
     else:
         learner = db.session.get(Learner, row.learner_id)
@@ -137,14 +160,12 @@ def redeem_password_link(token: str, password: str) -> str | None:
         for open_session in db.session.scalars(select(LearnerSession).where(
                 LearnerSession.learner_id == learner.id, LearnerSession.ended_at.is_(None))):
             learner_sessions.end(open_session, "password")
+        revoke_links(PasswordToken.learner_id == learner.id)
         owner = "learner"
     db.session.commit()
     return owner
 
 
-def link_is_usable(token: str) -> bool:
+def link_is_usable(token: str | None) -> bool:
     """Whether a password link can still be used (the form is shown only then)."""
-    row = db.session.scalar(
-        select(PasswordToken).where(PasswordToken.token_hash == security.token_hash(token))
-    )
-    return row is not None and row.used_at is None and row.expires_at >= clock.now()
+    return _usable(token) is not None

@@ -148,11 +148,15 @@ class PasswordToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"))
+    # Indexed: issuing a link revokes the account's earlier ones by these columns.
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a newer link was issued for the same account or a password was set: only
+    # the latest link works, and none once the password is chosen.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginThrottle(db.Model):

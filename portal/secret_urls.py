@@ -1,0 +1,35 @@
+"""URLs that carry a secret (a one-time link's token), and their redaction in logs.
+
+The token is in the URL of the email's link only: the first request moves it into the
+session and redirects to a URL without it (portal/auth/routes.py). That first request
+still reaches the access log, so the log line is redacted by gunicorn's logger class
+(gunicorn.conf.py) and by a filter on the development server's log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# /password/<token> and /confirm/<token> (a public form's confirmation link).
+SECRET_PATH = re.compile(r"(/(?:password|confirm)/)[A-Za-z0-9_\-.%]+")
+
+
+def redact(text: str) -> str:
+    return SECRET_PATH.sub(r"\1…", text)
+
+
+class RedactFilter(logging.Filter):
+    """Redacts tokens in a log record's message (werkzeug's request lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if SECRET_PATH.search(message):
+            record.msg, record.args = redact(message), ()
+        return True
+
+
+def install_dev_server_filter() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactFilter) for f in logger.filters):
+        logger.addFilter(RedactFilter())
