@@ -50,7 +50,10 @@ def _dev_mailbox_default(app: Flask) -> bool:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import models  # noqa: F401  (register the tables)
+    from portal import (
+        models,  # noqa: F401  (register the tables)
+        ratelimits,
+    )
     from portal.extensions import csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
@@ -64,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     mail.init_app(app)
+    ratelimits.init_app(app)
     login_manager.init_app(app)
     with app.app_context():
         engine = db.engine

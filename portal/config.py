@@ -55,7 +55,22 @@ def from_environment(instance_path: str) -> dict[str, object]:
             int(d) for d in os.environ.get("OUTBOX_RETRY_DELAYS", "30,120,600,1800,7200").split(",")
         ],
         "PREFERRED_URL_SCHEME": "https" if https else "http",
+        # Public forms (portal/ratelimits.py): "N per hour|day", as Flask-Limiter reads them.
+        **{name: os.environ.get(name, default) for name, default in RATE_LIMITS.items()},
+        # Behind a load balancer: how many proxies' X-Forwarded-For to trust (ProxyFix), so
+        # that the per-client limits count visitors, not the balancer.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }
+
+
+RATE_LIMITS = {
+    "RATELIMIT_APPLY_PER_CLIENT": "10 per hour",
+    "RATELIMIT_APPLY_GLOBAL": "300 per hour",
+    "RATELIMIT_APPLY_PER_ADDRESS": "5 per day",
+    "RATELIMIT_TITLE_REQUEST_PER_CLIENT": "10 per hour",
+    "RATELIMIT_TITLE_REQUEST_GLOBAL": "200 per hour",
+    "RATELIMIT_TITLE_REQUEST_PER_ADDRESS": "5 per day",
+}
 
 
 # Settings that are not read from the environment: they are part of the design.

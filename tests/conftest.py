@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import uuid
 from contextlib import contextmanager
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -109,7 +110,9 @@ def make_app(base_config, _schema):
     apps = []
 
     def build(**overrides):
-        app = create_app({**base_config, **overrides})
+        # Each app counts its rate limits apart, even in a shared Redis.
+        prefix = f"test-{uuid.uuid4().hex[:8]}"
+        app = create_app({**base_config, "RATELIMIT_KEY_PREFIX": prefix, **overrides})
         apps.append(app)
         return app
 

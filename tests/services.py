@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 
 import pytest
@@ -153,3 +155,45 @@ def browser_page():
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
         yield page
         browser.close()
+
+
+# --- gunicorn, as docs/DEPLOY.md runs it -----------------------------------------------
+
+
+@pytest.fixture
+def gunicorn(database_url, tmp_path):
+    """Start ``gunicorn wsgi:app`` from the checkout (so gunicorn.conf.py applies) with
+    settings as environment variables; returns its base URL. Stopped after the test."""
+    started = []
+
+    def start(workers: int = 1, **settings) -> str:
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET,
+               **{k: str(v) for k, v in settings.items()}}
+        log = tmp_path / f"access-{port}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+             "--access-logfile", str(log), "wsgi:app"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).close()
+                return base
+            except urllib.error.HTTPError:
+                return base
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("gunicorn did not start")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def access_log(tmp_path, base: str) -> str:
+    port = base.rsplit(":", 1)[1]
+    return (tmp_path / f"access-{port}.log").read_text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from portal import clock
+from portal import clock, ratelimits
 from portal.catalog import exports, title_requests
 from portal.catalog import services as catalog
 from portal.catalog.forms import TitleRequestForm
@@ -48,6 +48,7 @@ def export():
 
 
 @bp.route("/request", methods=["GET", "POST"])
+@ratelimits.public_form("title_request")
 def request_title():
     form = TitleRequestForm()
     form.publisher.choices = [("", "選んでください")] + [
@@ -57,6 +58,8 @@ def request_title():
         fields = {name: (form[name].data or "").strip() or None for name in REQUEST_FIELDS}
         try:
             title_requests.submit(form.publisher.data, **fields)
+        except ratelimits.Limited:
+            raise  # the 429 page, not a field error
         except Refused as exc:
             form.form_errors.append(exc.why)
         else:

@@ -7,42 +7,22 @@ address: answering is the secretariat's business, and schools hand out no person
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
-
-from portal import clock
+from portal import ratelimits
 from portal.extensions import db
 from portal.models import Publisher, TitleRequest
 from portal.outbox import queue_email
 from portal.web import Refused
 
-DAILY_LIMIT = 5  # per requester address: a public form must not become a way to spam publishers
-
-
-def over_limit(email: str) -> bool:
-    """Whether this address already sent DAILY_LIMIT requests in the last 24 hours."""
-    since = clock.now() - timedelta(days=1)
-    sent = db.session.scalar(
-        select(func.count()).where(
-            TitleRequest.requester_email == email,
-            TitleRequest.created_at >= since,
-        )
-    )
-    return sent >= DAILY_LIMIT
-
 
 def submit(publisher_id: int | None, **fields) -> TitleRequest:
     """Record a request and queue its two emails, in one transaction.
 
-    Refused for an unknown publisher, or when the address is over its daily limit.
+    Refused for an unknown publisher; Limited when the address is over its daily limit.
     """
     publisher = db.session.get(Publisher, publisher_id) if publisher_id else None
     if publisher is None:
         raise Refused("出版社を選んでください。")
-    fields["requester_email"] = fields["requester_email"].strip().lower()
-    if over_limit(fields["requester_email"]):
-        raise Refused(f"リクエストは1日{DAILY_LIMIT}件までです。明日以降にもう一度お送りください。")
+    ratelimits.hit_destination("title_request", fields["requester_email"])
     wish = TitleRequest(publisher=publisher, **fields)
     db.session.add(wish)
     db.session.flush()

@@ -10,21 +10,20 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import addresses, clock, deadlines, security
+from portal import addresses, clock, deadlines, ratelimits, security
 from portal.extensions import db
 from portal.models import SchoolOrder
 from portal.models.orders import TERM_LABELS, TO_FISCAL_END, TWELVE_MONTHS
 from portal.orders import licences, notices, pricing
 from portal.prefectures import PREFECTURES
-from portal.web import Refused, jmonth
+from portal.web import jmonth
 
 MONTHS_AHEAD = 12  # a school may apply up to a year before it starts
-DAILY_LIMIT = 5  # orders per contact address a day: the public form must not flood distributors
 COUNT_LABELS = {"personal": "個人アカウント数", "shared": "共用アカウント数"}
 
 
@@ -179,7 +178,7 @@ def submit(application: Application, submission_key: str) -> tuple[SchoolOrder, 
     existing = _by_key(key)
     if existing is not None:
         return existing, False
-    _check_daily_limit(application.contact_email)
+    ratelimits.hit_destination("apply", application.contact_email)
     quote = application.quote
     order = SchoolOrder(
         submission_key=key, school_name=application.school_name,
@@ -206,15 +205,3 @@ def submit(application: Application, submission_key: str) -> tuple[SchoolOrder, 
 
 def _by_key(key: str) -> SchoolOrder | None:
     return db.session.scalar(select(SchoolOrder).where(SchoolOrder.submission_key == key))
-
-
-def _check_daily_limit(email: str) -> None:
-    since = clock.now() - timedelta(days=1)
-    sent = db.session.scalar(select(func.count()).where(
-        SchoolOrder.contact_email == email, SchoolOrder.created_at >= since))
-    if sent >= DAILY_LIMIT:
-        raise Refused(
-            f"このメールアドレスからのお申込みは1日{DAILY_LIMIT}件までです。",
-            "お申込み内容の変更や追加は、受付確認メールに記載の連絡先にご相談ください。",
-            title="お申込みを受け付けられません",
-        )

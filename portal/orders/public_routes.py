@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, request, session, url_for
 
-from portal import clock
+from portal import clock, ratelimits
 from portal.extensions import db
 from portal.models import SchoolOrder
 from portal.models.orders import TERM_LABELS, TWELVE_MONTHS
@@ -17,6 +17,7 @@ LAST_ORDER = "school_order_id"
 
 
 @bp.route("/apply", methods=["GET", "POST"])
+@ratelimits.public_form("apply")
 def apply():
     today = clock.today()
     if request.method == "GET":

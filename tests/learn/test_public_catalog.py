@@ -85,7 +85,7 @@ def test_requests_are_limited_per_address(client, world):
     for _ in range(5):
         assert client.post("/catalog/request", form).status_code == 302
     refused = client.post("/catalog/request", form)
-    assert refused.status_code == 422 and "1日5件まで" in text(refused)
+    assert refused.status_code == 429 and "1日5件まで" in text(refused)
 
 
 def test_a_request_needs_csrf(client, world):

@@ -134,7 +134,7 @@ def test_the_daily_limit_per_address(client, world):
     for n in range(5):
         client.post("/apply", application(submission_key=f"k{n}"))
     response = client.post("/apply", application(submission_key="k6"))
-    assert response.status_code == 409 and "1日5件まで" in page(response)
+    assert response.status_code == 429 and "1日5件まで" in page(response)
     assert stored()[0] == 5
 
 
