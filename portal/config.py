@@ -89,5 +89,7 @@ FIXED = {
     "LOGIN_LOCK_MINUTES": 15,
     "OUTBOX_BATCH_SIZE": 200,
     "PASSWORD_LINK_HOURS": 72,
+    # Days a public form's sender has to confirm the address (portal/confirmations.py).
+    "PUBLIC_CONFIRM_DAYS": 3,
     "OPENING_LINK_DAYS": 14,  # learners often open the opening email days later
 }

@@ -55,15 +55,33 @@ def render(template: str, **context) -> Rendered:
 
 
 URL = re.compile(r"(https?://[^\s<>\"]+)")
+# What a mail client would turn into a link: a scheme, www., or a dotted host name.
+LINKABLE = re.compile(
+    r"(?i)(?:\b[a-z][a-z0-9+.-]*:/*|\bwww\.)[^\s<>\"]*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b\S*")
 
 
 def text_paragraphs(text: str) -> list[Markup]:
-    """The text's paragraphs as HTML: escaped, line breaks kept, links clickable."""
+    """The text's paragraphs as HTML: escaped, line breaks kept, and only the portal's own
+    URLs made links: a URL typed into a public form stays text."""
+    own = current_app.config["PORTAL_BASE_URL"]
+
+    def link(match: re.Match) -> str:
+        url = match.group(1)
+        return f'<a href="{url}">{url}</a>' if url.startswith(own + "/") or url == own else url
+
     paragraphs = []
     for chunk in re.split(r"\n\s*\n", text.strip()):
-        html = URL.sub(r'<a href="\1">\1</a>', str(escape(chunk)))
+        html = URL.sub(link, str(escape(chunk)))
         paragraphs.append(Markup(html.replace("\n", "<br>\n")))
     return paragraphs
+
+
+def inert(value: object) -> str:
+    """Text a stranger typed into a public form, made unclickable in any mail client:
+    the dots and colons of anything link-like become full-width (readable, not a link).
+    The Jinja filter ``inert``; emails print every such field through it."""
+    text = "" if value is None else str(value)
+    return LINKABLE.sub(lambda m: m.group(0).replace(".", "．").replace(":", "："), text)
 
 
 def message_id(key: str) -> str:

@@ -33,3 +33,19 @@ def install_dev_server_filter() -> None:
     logger = logging.getLogger("werkzeug")
     if not any(isinstance(f, RedactFilter) for f in logger.filters):
         logger.addFilter(RedactFilter())
+
+
+def no_referrer(response):
+    """Pages that carry a link's secret send no Referer anywhere and are never cached."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def into_session(key: str, token: str, target: str):
+    """The first request of an emailed link: keep its token in the session under ``key``
+    and send the browser on to ``target``, a URL without it."""
+    from flask import redirect, session
+
+    session[key] = token
+    return no_referrer(redirect(target, 303))

@@ -93,7 +93,9 @@ def jmonth(value: date | None) -> str:
 
 def register(app: Flask) -> None:
     """Error pages and template helpers."""
-    app.jinja_env.filters.update(jdate=jdate, jdatetime=jdatetime, jmonth=jmonth)
+    from portal.outbox import inert
+
+    app.jinja_env.filters.update(jdate=jdate, jdatetime=jdatetime, jmonth=jmonth, inert=inert)
     app.jinja_env.globals.update(today=clock.today)
 
     @app.context_processor

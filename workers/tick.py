@@ -23,6 +23,17 @@ def step(func: Step) -> Step:
     return func
 
 
+@step
+def purge_unconfirmed_public_forms(day: date) -> int:
+    """Delete applications and title requests whose sender never confirmed in time:
+    nobody but the sender ever saw them (portal/confirmations.py). By the clock's now."""
+    from portal import clock, confirmations
+    from portal.models import SchoolOrder, TitleRequest
+
+    now = clock.now()
+    return sum(confirmations.purge_expired(model, now) for model in (SchoolOrder, TitleRequest))
+
+
 def daily() -> dict[str, int]:
     """The job `rq cron` runs every night: today's work, in Tokyo."""
     from portal import clock

@@ -15,9 +15,11 @@ from flask import (
     url_for,
 )
 
+from portal import secret_urls
 from portal.auth import services
 from portal.auth.forms import LoginForm, SetPasswordForm
 from portal.extensions import login_manager
+from portal.secret_urls import no_referrer
 from portal.web import jdatetime
 
 bp = Blueprint("auth", __name__)
@@ -65,9 +67,8 @@ def open_password_link(token: str):
     the access log only as redacted (portal/secret_urls.py)."""
     if not services.link_is_usable(token):
         session.pop(LINK_KEY, None)
-        return _no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
-    session[LINK_KEY] = token
-    return _no_referrer(redirect(url_for("auth.set_password"), 303))
+        return no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+    return secret_urls.into_session(LINK_KEY, token, url_for("auth.set_password"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -75,23 +76,16 @@ def set_password():
     token = session.get(LINK_KEY)
     if not services.link_is_usable(token):
         session.pop(LINK_KEY, None)
-        return _no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+        return no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
     form = SetPasswordForm()
     if form.validate_on_submit():
         owner = services.redeem_password_link(token, form.password.data)
         session.pop(LINK_KEY, None)
         if owner is None:
-            return _no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+            return no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
         flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
         return redirect("/learn/login" if owner == "learner" else url_for("auth.login"))
-    return _no_referrer(make_response(render_template("auth/set_password.html", form=form)))
-
-
-def _no_referrer(response):
-    """Pages that carry a link's secret send no Referer anywhere and are never cached."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return no_referrer(make_response(render_template("auth/set_password.html", form=form)))
 
 
 def _safe_next(target: str | None) -> str | None:

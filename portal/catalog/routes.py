@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from portal import clock, ratelimits
+from portal import clock, ratelimits, secret_urls
 from portal.catalog import exports, title_requests
 from portal.catalog import services as catalog
 from portal.catalog.forms import TitleRequestForm
 from portal.extensions import db
+from portal.secret_urls import no_referrer
 from portal.web import Refused, render
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -63,7 +73,39 @@ def request_title():
         except Refused as exc:
             form.form_errors.append(exc.why)
         else:
-            flash("リクエストを受け付けました。確認のメールをお送りしました。", "success")
+            flash("確認のメールをお送りしました。メールのリンクを開いて「リクエストを送る」を押すと、出版社にお伝えします。", "success")
             return redirect(url_for("catalog.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("catalog/request.html", form=form), status
+
+
+CONFIRM_KEY = "title_request_confirmation"
+
+
+@bp.get("/request/confirm/<token>")
+def open_request_confirmation(token: str):
+    """The receipt's link: the token moves into the session (secret_urls.into_session)."""
+    return secret_urls.into_session(CONFIRM_KEY, token, url_for("catalog.request_confirmation"))
+
+
+@bp.route("/request/confirm", methods=["GET", "POST"])
+def request_confirmation():
+    """The request as sent and the button that forwards it (a GET forwards nothing)."""
+    token = session.get(CONFIRM_KEY)
+    if request.method == "POST":
+        wish = title_requests.confirm(token)
+        session.pop(CONFIRM_KEY, None)
+        if wish is None:
+            return _invalid()
+        flash(f"リクエストを{wish.publisher.name}にお伝えしました。", "success")
+        return redirect(url_for("catalog.index"))
+    wish = title_requests.pending(token)
+    if wish is None:
+        return _invalid()
+    return no_referrer(make_response(render_template("catalog/request_confirm.html", wish=wish)))
+
+
+def _invalid():
+    page = render_template("confirm_invalid.html", what="リクエスト",
+                           again=url_for("catalog.request_title"))
+    return no_referrer(make_response(page, 410))

@@ -7,7 +7,9 @@ address: answering is the secretariat's business, and schools hand out no person
 
 from __future__ import annotations
 
-from portal import ratelimits
+from flask import current_app
+
+from portal import confirmations, ratelimits
 from portal.extensions import db
 from portal.models import Publisher, TitleRequest
 from portal.outbox import queue_email
@@ -15,7 +17,8 @@ from portal.web import Refused
 
 
 def submit(publisher_id: int | None, **fields) -> TitleRequest:
-    """Record a request and queue its two emails, in one transaction.
+    """Record a request unconfirmed and queue the requester's receipt with the link that
+    confirms it; the publisher hears of it only then (portal/confirmations.py).
 
     Refused for an unknown publisher; Limited when the address is over its daily limit.
     """
@@ -26,19 +29,35 @@ def submit(publisher_id: int | None, **fields) -> TitleRequest:
     wish = TitleRequest(publisher=publisher, **fields)
     db.session.add(wish)
     db.session.flush()
-    queue_email(
-        "title_request_to_publisher",
-        publisher.contact_email,
-        f"title-request:{wish.id}:publisher",
-        wish=wish,
-        publisher=publisher,
-    )
+    token = confirmations.issue(wish)
     queue_email(
         "title_request_to_requester",
         wish.requester_email,
         f"title-request:{wish.id}:requester",
         wish=wish,
         publisher=publisher,
+        link=f"{current_app.config['PORTAL_BASE_URL']}/catalog/request/confirm/{token}",
+    )
+    db.session.commit()
+    return wish
+
+
+def pending(token: str | None) -> TitleRequest | None:
+    return confirmations.pending(TitleRequest, token)
+
+
+def confirm(token: str | None) -> TitleRequest | None:
+    """The requester confirmed: the wish goes to the publisher now. None when the link
+    is unknown, used or expired."""
+    wish = confirmations.confirm(TitleRequest, token)
+    if wish is None:
+        return None
+    queue_email(
+        "title_request_to_publisher",
+        wish.publisher.contact_email,
+        f"title-request:{wish.id}:publisher",
+        wish=wish,
+        publisher=wish.publisher,
     )
     db.session.commit()
     return wish

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, String, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal import clock
 
@@ -31,3 +32,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """Column default: the portal clock's now."""
     return clock.now()
+
+
+class SenderConfirmed:
+    """Columns of a public form's row whose sender must confirm the address first
+    (portal/confirmations.py): nothing is forwarded until ``confirmed_at`` is set, and an
+    unconfirmed row is deleted once ``confirm_expires_at`` has passed."""
+
+    # Only the hash of the emailed link's token; None once confirmed.
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

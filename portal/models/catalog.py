@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import SenderConfirmed, UTCDateTime, utcnow
 
 # Which titles a library holds: a contract reads exactly the titles of its library.
 library_books = Table(
@@ -86,7 +86,7 @@ class BookPage(db.Model):
     body: Mapped[str] = mapped_column(Text)
 
 
-class TitleRequest(db.Model):
+class TitleRequest(SenderConfirmed, db.Model):
     """掲載リクエスト: a wish for a title, forwarded to its publisher by email."""
 
     __tablename__ = "title_requests"

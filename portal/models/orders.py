@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import SenderConfirmed, UTCDateTime, utcnow
 
 # Order states, in the order a distributor (or the secretariat) moves them.
 NEW = "new"  # 申込: arrived from the public form, not looked at yet
@@ -28,7 +28,7 @@ TO_FISCAL_END = "fiscal"  # the first term may end on the next 31 March (seed 00
 TERM_LABELS = {TWELVE_MONTHS: "12か月", TO_FISCAL_END: "翌年3月末(年度末)まで"}
 
 
-class SchoolOrder(db.Model):
+class SchoolOrder(SenderConfirmed, db.Model):
     """学校の申込: a school's order from the public site, handled by the distributor of its
     prefecture (or the secretariat) through 受付 → アカウント発行 → カード発送 → 請求."""
 

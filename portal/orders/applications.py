@@ -2,7 +2,8 @@
 
 Reading the form never touches the database; ``submit`` stores the order and writes its
 two emails (the receipt to the applicant, the order to the distributor of the school's
-prefecture or to the secretariat) in one transaction.
+prefecture or to the secretariat) once the applicant followed the receipt's link
+(portal/confirmations.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import addresses, clock, deadlines, ratelimits, security
+from portal import addresses, clock, confirmations, deadlines, ratelimits, security
 from portal.extensions import db
 from portal.models import SchoolOrder
 from portal.models.orders import TERM_LABELS, TO_FISCAL_END, TWELVE_MONTHS
@@ -173,7 +174,8 @@ def new_submission_key() -> str:
 
 
 def submit(application: Application, submission_key: str) -> tuple[SchoolOrder, bool]:
-    """Store the order and queue its emails; (the order, False) if this form was sent before."""
+    """Store the order unconfirmed and queue its receipt (with the link that confirms it);
+    (the order, False) if this form was sent before."""
     key = (submission_key or "")[:64] or new_submission_key()
     existing = _by_key(key)
     if existing is not None:
@@ -197,10 +199,26 @@ def submit(application: Application, submission_key: str) -> tuple[SchoolOrder, 
     except IntegrityError:  # the same form, sent twice at the same moment
         db.session.rollback()
         return _by_key(key), False
-    notices.order_received(order)
-    notices.order_to_distributor(order)
+    token = confirmations.issue(order)
+    notices.order_received(order, token)  # the receipt, with the link that confirms
     db.session.commit()
     return order, True
+
+
+def pending(token: str | None) -> SchoolOrder | None:
+    """The application a confirmation link belongs to, while it can still be confirmed."""
+    return confirmations.pending(SchoolOrder, token)
+
+
+def confirm(token: str | None) -> SchoolOrder | None:
+    """The applicant confirmed: the order goes to the distributor (or the secretariat)
+    now, and only now. None when the link is unknown, used or expired."""
+    order = confirmations.confirm(SchoolOrder, token)
+    if order is None:
+        return None
+    notices.order_to_distributor(order)
+    db.session.commit()
+    return order
 
 
 def _by_key(key: str) -> SchoolOrder | None:

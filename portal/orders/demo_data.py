@@ -40,7 +40,7 @@ def ensure() -> None:
             first_term=TO_FISCAL_END, yearly_rotation=True,
             message="1・2年生は個人アカウント、3年生は共用アカウントで使う予定です。",
             quoted_price=pricing.price_of(quote.order, pricing.in_effect(today)),
-            distributor=distributor_for(SAITAMA),
+            distributor=distributor_for(SAITAMA), confirmed_at=clock.now(),
         ))
     db.session.commit()
 

@@ -29,11 +29,14 @@ def _context(order: SchoolOrder) -> dict:
     }
 
 
-def order_received(order: SchoolOrder) -> bool:
-    """The receipt to the applicant: what was ordered and who will get in touch."""
+def order_received(order: SchoolOrder, token: str) -> bool:
+    """The receipt to the applicant: what was ordered, and the link that confirms it (the
+    order reaches nobody else before)."""
     return queue_email(
         "school_order_received_to_applicant", order.contact_email,
-        f"school-order-received:{order.id}", distributor=order.distributor, **_context(order),
+        f"school-order-received:{order.id}", distributor=order.distributor,
+        link=f"{current_app.config['PORTAL_BASE_URL']}/apply/confirm/{token}",
+        days=current_app.config["PUBLIC_CONFIRM_DAYS"], **_context(order),
     )
 
 

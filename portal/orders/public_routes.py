@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import redirect, request, session, url_for
+from flask import make_response, redirect, render_template, request, session, url_for
 
-from portal import clock, ratelimits
+from portal import clock, ratelimits, secret_urls
 from portal.extensions import db
 from portal.models import SchoolOrder
 from portal.models.orders import TERM_LABELS, TWELVE_MONTHS
 from portal.orders import applications, calculator
 from portal.orders.routes import bp
 from portal.prefectures import PREFECTURES
+from portal.secret_urls import no_referrer
 from portal.web import render
 
 LAST_ORDER = "school_order_id"
@@ -34,6 +35,47 @@ def apply():
     order, _ = applications.submit(application, values["submission_key"])
     session[LAST_ORDER] = order.id
     return redirect(url_for("orders.applied"))
+
+
+CONFIRM_KEY = "apply_confirmation"
+
+
+@bp.get("/apply/confirm/<token>")
+def open_confirmation(token: str):
+    """The receipt's link: the token moves into the session (secret_urls.into_session)."""
+    return secret_urls.into_session(CONFIRM_KEY, token, url_for("orders.confirmation"))
+
+
+@bp.route("/apply/confirm", methods=["GET", "POST"])
+def confirmation():
+    """The application as sent, and the button that confirms it (a GET confirms nothing,
+    so a mail scanner opening the link cannot)."""
+    token = session.get(CONFIRM_KEY)
+    if request.method == "POST":
+        order = applications.confirm(token)
+        session.pop(CONFIRM_KEY, None)
+        if order is None:
+            return _invalid()
+        session[LAST_ORDER] = order.id
+        return redirect(url_for("orders.confirmed"))
+    order = applications.pending(token)
+    if order is None:
+        return _invalid()
+    return no_referrer(make_response(render_template("orders/confirm.html", order=order)))
+
+
+def _invalid():
+    page = render_template("confirm_invalid.html", what="お申込み", again=url_for("orders.apply"))
+    return no_referrer(make_response(page, 410))
+
+
+@bp.get("/apply/confirmed")
+def confirmed():
+    order_id = session.get(LAST_ORDER)
+    order = db.session.get(SchoolOrder, order_id) if order_id else None
+    if order is None or order.confirmed_at is None:
+        return redirect(url_for("orders.apply"))
+    return render("orders/confirmed.html", order=order)
 
 
 @bp.get("/apply/quote")

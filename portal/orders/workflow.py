@@ -28,7 +28,9 @@ class Move:
 
 
 def _scoped(query, user: StaffUser):
-    """Only the orders sent to a distributor's company; every order for the secretariat."""
+    """Only the orders sent to a distributor's company; every order for the secretariat.
+    Never an order whose applicant has not confirmed the address (confirmations.py)."""
+    query = query.where(SchoolOrder.confirmed_at.is_not(None))
     if user.role == DISTRIBUTOR:
         return query.where(SchoolOrder.distributor_id == user.distributor_id)
     return query

@@ -132,6 +132,18 @@ class Tour:
             "contact_name": "図書 花子", "contact_email": "tosho@midori.example.jp",
             "personal": "42", "shared": "10", "first_term": "twelve",
             "start_month": self._start_month(), "submission_key": "a11y-tour"})
+        # The receipt's link, then the button: /apply/confirm, then /apply/confirmed.
+        yield Visit("anonymous", self._emailed_path("school_order_received_to_applicant",
+                                                    "/apply/confirm/"), "apply-confirm")
+        yield Visit("anonymous", "/apply/confirm", "apply-confirmed", form={})
+        yield Visit("anonymous", "/catalog/request", "title-request-sent", form={
+            "publisher": str(self._publisher_id()), "title": "読みたい本",
+            "requester_name": "図書 係", "requester_email": "tosho@midori.example.jp"})
+        yield Visit("anonymous", self._emailed_path("title_request_to_requester",
+                                                    "/catalog/request/confirm/"),
+                    "title-request-confirm")
+        yield Visit("anonymous", "/catalog/request/confirm", "title-request-confirmed",
+                    form={})
         yield Visit("anonymous", "/learn/login", "learn-login")
         yield Visit("anonymous", "/learn/login", "learn-login-error", 401,
                     form={"login_id": "B0001-999", "password": "wrong-password"})
@@ -140,6 +152,22 @@ class Tour:
         # More than MAX_CONTENT_LENGTH (lowered for the tour by the fixtures).
         yield Visit("anonymous", "/catalog/request", "error-413", 413,
                     form={"message": "x" * 300_000})
+
+    def _emailed_path(self, kind: str, prefix: str) -> str:
+        """The path of the link in the newest email of ``kind`` (read when reached)."""
+        db.session.expire_all()
+        body = db.session.scalar(select(OutboundEmail.body_text)
+                                 .where(OutboundEmail.kind == kind)
+                                 .order_by(OutboundEmail.id.desc()).limit(1))
+        db.session.rollback()
+        return re.search(re.escape(prefix) + r"[\w.-]+", body)[0]
+
+    def _publisher_id(self) -> int:
+        from portal.models import Publisher
+
+        publisher_id = db.session.scalar(select(Publisher.id).order_by(Publisher.id).limit(1))
+        db.session.rollback()
+        return publisher_id
 
     def _start_month(self) -> str:
         from portal import clock

@@ -1,6 +1,7 @@
 """The public catalog: no login, the printable list, and title requests that go to the
 publisher by email with an acknowledgement to the requester."""
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -55,16 +56,29 @@ def test_a_request_goes_to_the_publisher_and_is_acknowledged(client, world):
         "requester_email": "Librarian@School.example.jp", "organisation_name": "テスト学園",
     })
     assert response.status_code == 302
-    assert "リクエストを受け付けました" in text(client.get("/catalog/"))
+    assert "確認のメールをお送りしました" in text(client.get("/catalog/"))
+    mails = {m.kind: m for m in db.session.scalars(select(OutboundEmail))}
+    assert set(mails) == {"title_request_to_requester"}  # the publisher hears nothing yet
+    ack = mails["title_request_to_requester"]
+    assert ack.recipient == "librarian@school.example.jp"
+    assert "確認をお願いします" in ack.subject and "お応えできるとは限りません" in ack.body_text
+    link = re.search(r"http://portal\.test(/catalog/request/confirm/\S+)", ack.body_text)[1]
+    opened = client.get(link)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/catalog/request/confirm"
+    page = client.get("/catalog/request/confirm")
+    assert "読みたい本" in text(page) and page.headers["Referrer-Policy"] == "no-referrer"
+    assert client.post("/catalog/request/confirm").status_code == 302
+    assert "テスト書房にお伝えしました" in text(client.get("/catalog/"))
+    db.session.expire_all()
     mails = {m.kind: m for m in db.session.scalars(select(OutboundEmail))}
     to_publisher = mails["title_request_to_publisher"]
     assert to_publisher.recipient == "editor@test-shobo.example.jp"
     assert "読みたい本" in to_publisher.subject and "作家 花子" in to_publisher.body_text
     assert "librarian@school.example.jp" not in to_publisher.body_text.lower()
-    ack = mails["title_request_to_requester"]
-    assert ack.recipient == "librarian@school.example.jp"
-    assert "テスト書房" in ack.body_text and "お応えできるとは限りません" in ack.body_text
     assert all(m.status == "sent" for m in mails.values())  # the outbox ran after the commit
+    again = client.post("/catalog/request/confirm")  # a second click: nothing more is sent
+    assert again.status_code == 410
+    assert len(db.session.scalars(select(OutboundEmail)).all()) == 2
 
 
 def test_a_request_with_errors_is_explained_in_japanese(client, world):
@@ -91,3 +105,26 @@ def test_requests_are_limited_per_address(client, world):
 def test_a_request_needs_csrf(client, world):
     response = client.post("/catalog/request", {"publisher": world.publisher.id}, csrf=False)
     assert response.status_code == 400
+
+
+def test_an_unconfirmed_request_reaches_no_publisher_and_is_deleted_after_3_days(
+        make_app, world):
+    from datetime import date
+
+    from conftest import PortalClient
+
+    from workers.tick import run_daily
+
+    app = make_app(PORTAL_NOW="2026-06-01T09:00:00")
+    client = PortalClient(app)
+    client.post("/catalog/request", {"publisher": world.publisher.id, "title": "本",
+                                     "requester_name": "係", "requester_email": "a@example.jp"})
+    assert db.session.scalar(select(TitleRequest.id)) is not None
+    with app.app_context():
+        assert run_daily(date(2026, 6, 3))["purge_unconfirmed_public_forms"] == 0
+        app.config["PORTAL_NOW"] = "2026-06-04T09:00:01"
+        assert run_daily(date(2026, 6, 4))["purge_unconfirmed_public_forms"] == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(TitleRequest.id)) is None
+    kinds = set(db.session.scalars(select(OutboundEmail.kind)))
+    assert kinds == {"title_request_to_requester"}

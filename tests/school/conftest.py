@@ -98,3 +98,22 @@ def school(app, world):
                    [NewLearner("personal")] * 3 + [NewLearner("shared")] * 2, INITIAL)
     db.session.commit()
     return World(org=org, contract=contract, coordinator=coordinator)
+
+
+def confirm_by_email(client) -> object:
+    """Follow the link of the newest applicant receipt and press 「お申込みを確定する」,
+    as the applicant would; the confirmation's answer."""
+    import re
+
+    from sqlalchemy import select
+
+    from portal.models import OutboundEmail
+
+    db.session.expire_all()
+    body = db.session.scalar(
+        select(OutboundEmail.body_text)
+        .where(OutboundEmail.kind == "school_order_received_to_applicant")
+        .order_by(OutboundEmail.id.desc()).limit(1))
+    link = re.search(r"http://portal\.test(/apply/confirm/\S+)", body)[1]
+    assert client.get(link).status_code == 303
+    return client.post("/apply/confirm")

@@ -12,7 +12,7 @@ from portal.models import OutboundEmail, SchoolOrder
 from portal.prefectures import PREFECTURES
 from workers.emails import send_outbox
 
-from .conftest import application
+from .conftest import application, confirm_by_email
 
 
 def stored() -> tuple[int, int]:
@@ -85,6 +85,10 @@ def test_an_order_to_a_distributor_region(app, client, world):
     assert order.distributor_id == world.id("kanto") and order.status == "new"
     assert (str(order.starts_on), str(order.ends_on)) == ("2026-07-01", "2027-06-30")
     kinds = {(e.kind, e.recipient) for e in db.session.scalars(select(OutboundEmail))}
+    assert kinds == {("school_order_received_to_applicant", "tosho@midori.example.jp")}
+    assert confirm_by_email(client).status_code == 302  # only now is the order sent on
+    db.session.expire_all()
+    kinds = {(e.kind, e.recipient) for e in db.session.scalars(select(OutboundEmail))}
     assert kinds == {("school_order_received_to_applicant", "tosho@midori.example.jp"),
                      ("school_order_to_distributor", "kanto@dist.example.jp")}
 
@@ -93,7 +97,7 @@ def test_the_same_form_sent_twice_is_one_order(client, world):
     client.post("/apply", application())
     again = client.post("/apply", application())
     assert again.status_code == 302
-    assert stored() == (1, 2)
+    assert stored() == (1, 1)  # one order, one receipt
 
 
 @pytest.mark.parametrize(
@@ -156,6 +160,7 @@ def app(make_app, smtp_server):
 def test_the_order_email_goes_to_the_distributor_or_the_secretariat(
         app, client, world, smtp_server, prefecture, to, not_to):
     client.post("/apply", application(prefecture=prefecture))
+    confirm_by_email(client)
     send_outbox()
     [order_mail] = smtp_server.to(to)
     assert "新規のご注文 S-00001" in order_mail["Subject"]
@@ -164,7 +169,7 @@ def test_the_order_email_goes_to_the_distributor_or_the_secretariat(
     for address in not_to:
         assert smtp_server.to(address) == []
     [receipt] = smtp_server.to("tosho@midori.example.jp")
-    assert "お申込みを受け付けました" in receipt["Subject"]
+    assert "お申込みの確定をお願いします" in receipt["Subject"]
     receipt_body = receipt.get_body(("plain",)).get_content()
     assert ("事務局からご連絡します" in receipt_body) == (prefecture == "47")
 

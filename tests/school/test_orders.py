@@ -25,7 +25,7 @@ from portal.models import (
 )
 from portal.orders import applications
 
-from .conftest import application
+from .conftest import application, confirm_by_email
 
 
 def place(**fields) -> int:
@@ -33,6 +33,8 @@ def place(**fields) -> int:
     checked, errors = applications.read(application(**fields), clock.today())
     assert not errors, errors
     placed, _ = applications.submit(checked, fields.get("submission_key", "form-1"))
+    placed.confirmed_at = clock.now()  # as if the applicant had followed the receipt's link
+    db.session.commit()
     return placed.id
 
 
@@ -173,6 +175,7 @@ def test_from_the_public_page_to_a_learner_login(app, client, world):
     """Done when: a school applies, the distributor sees the order, the coordinator
     downloads the ID list, and a learner from it logs in."""
     assert client.post("/apply", application(personal="3", shared="1")).status_code == 302
+    assert confirm_by_email(client).status_code == 302
     [oid] = db.session.scalars(select(SchoolOrder.id)).all()
     kanto = signed_in(app, "dist-k")
     assert "テスト市立みどり中学校" in kanto.get("/orders/").get_data(as_text=True)

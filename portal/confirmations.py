@@ -1,0 +1,75 @@
+"""The sender of a public form confirms the address before anything is forwarded.
+
+An application (/apply) or a title request (/catalog/request) is stored unconfirmed and
+only a receipt goes out, to the address typed, with a one-time link. Following it shows
+the row with a button; pressing it confirms (a compare-and-set, so a double click or two
+tabs confirm once) and only then is the distributor, the secretariat or the publisher
+emailed. A link is only a GET to a page: mail scanners that open links confirm nothing.
+An unconfirmed row is deleted by the daily tick once its link has expired: it was never
+shown to anyone but its sender.
+
+The link's token moves into the session on first use, as a password link's does
+(portal/auth/routes.py), and is redacted from access logs (portal/secret_urls.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from portal import clock, security
+from portal.extensions import db
+
+
+def issue(row) -> str:
+    """Give an unconfirmed ``row`` its link; the token, to be emailed (only its hash is
+    stored)."""
+    token = security.new_token()
+    row.confirm_token_hash = security.token_hash(token)
+    row.confirm_expires_at = clock.now() + timedelta(days=days())
+    row.confirmed_at = None
+    return token
+
+
+def days() -> int:
+    return current_app.config["PUBLIC_CONFIRM_DAYS"]
+
+
+def pending(model, token: str | None):
+    """The unconfirmed, unexpired row of ``model`` that the token belongs to, or None."""
+    if not token:
+        return None
+    return db.session.scalar(select(model).where(
+        model.confirm_token_hash == security.token_hash(token),
+        model.confirmed_at.is_(None),
+        model.confirm_expires_at >= clock.now(),
+    ))
+
+
+def confirm(model, token: str | None):
+    """Confirm the token's row once: the row if this call confirmed it, else None (an
+    unknown, expired or already used link). The caller queues the forwarding email in
+    the same transaction and commits."""
+    if not token:
+        return None
+    confirmed_id = db.session.scalar(
+        update(model)
+        .where(model.confirm_token_hash == security.token_hash(token),
+               model.confirmed_at.is_(None), model.confirm_expires_at >= clock.now())
+        .values(confirmed_at=clock.now(), confirm_token_hash=None)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.get(model, confirmed_id) if confirmed_id else None
+
+
+def purge_expired(model, now: datetime) -> int:
+    """Delete the rows whose sender never confirmed before the link expired."""
+    result = db.session.execute(
+        delete(model)
+        .where(model.confirmed_at.is_(None), model.confirm_expires_at < now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
