@@ -11,16 +11,22 @@ Every count is one atomic operation in the storage: Redis when ``REDIS_URL`` is 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from portal.web import Refused
 
 limiter = Limiter(key_func=get_remote_address, strategy="moving-window")
+# Where the per-address counts go while the shared storage is unreachable (per process).
+_fallback = MovingWindowRateLimiter(MemoryStorage())
+log = logging.getLogger(__name__)
 
 class Limited(Refused):
     """Too many sends: answered 429 with the Japanese refusal page."""
@@ -31,6 +37,9 @@ class Limited(Refused):
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
+    # Redis away must not make a public form answer 500: count in this process meanwhile.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,7 +76,13 @@ def hit_destination(form: str, address: str) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
-    if not limiter.limiter.hit(parse(setting), prefix, f"{form}-address", address):
+    keys = (prefix, f"{form}-address", address)
+    try:
+        allowed = limiter.limiter.hit(parse(setting), *keys)
+    except Exception as exc:  # the storage (Redis) is unreachable: fall back, never a 500
+        log.warning("rate limit storage unavailable, counting in memory: %s", exc)
+        allowed = _fallback.hit(parse(setting), *keys)
+    if not allowed:
         raise Limited(
             f"このメールアドレス宛てには、本日これ以上お送りできません({_japanese(setting)})。",
             "明日以降にもう一度お送りいただくか、事務局にご連絡ください。",

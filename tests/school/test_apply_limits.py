@@ -146,3 +146,15 @@ def test_parallel_posts_from_one_client_stop_at_its_limit(world, gunicorn, redis
     answers = _post_in_parallel(base, forms)
     assert sorted(answers) == [200] * 10 + [429] * 2
     assert orders() == 10
+
+
+def test_with_redis_away_the_form_still_works(make_app, world):
+    """The limits' storage unreachable: counted in the process, never a 500."""
+    from conftest import PortalClient, free_port
+
+    app = make_app(PORTAL_TODAY=TODAY, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
+                   RATELIMIT_APPLY_PER_ADDRESS="1 per day")
+    client = PortalClient(app)
+    assert client.post("/apply", application()).status_code == 302
+    assert client.post("/apply", application(submission_key="again")).status_code == 429
+    assert orders() == 1
