@@ -120,3 +120,18 @@ def test_create_operator_refuses_a_bad_address(app, runner):
     result = runner.invoke(args=["create-operator", "ops-new", "たなか@example.jp"])
     assert result.exit_code != 0 and "@より前に日本語" in result.output
     assert db.session.scalar(select(func.count()).select_from(Learner)) == 0
+
+
+def test_an_internationalised_domain_is_accepted_and_sent_in_idna(make_app, smtp_server):
+    from conftest import PortalClient
+    from school.conftest import application
+
+    from portal.models import SchoolOrder
+
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port,
+                   PORTAL_TODAY="2026-06-10")
+    response = PortalClient(app).post("/apply", application(contact_email="Tosho@日本語.jp"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SchoolOrder.contact_email)) == "tosho@日本語.jp"
+    assert [tos for tos, _ in smtp_server.raw] == [["tosho@xn--wgv71a119e.jp"]]

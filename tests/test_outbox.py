@@ -262,3 +262,22 @@ def test_a_row_whose_every_attempt_killed_its_worker_ends_failed(make_app, smtp_
         assert row.status == "failed" and row.attempts == 3
         assert "試行回数の上限" in row.last_error
         assert smtp_server.messages == []
+
+
+def test_the_operators_outbox_shows_a_failed_row_with_its_reason(mail_app, smtp_server):
+    from conftest import PortalClient
+    from factories import PASSWORD
+
+    from portal import security
+    from portal.models import StaffUser
+
+    queue("poison", to="たなか@school.jp")
+    send_outbox()
+    db.session.add(StaffUser(login_id="ops-mail", name="事務局", email="ops@example.jp",
+                             role="operator", password_hash=security.hash_password(PASSWORD)))
+    db.session.commit()
+    operator = PortalClient(mail_app)
+    operator.login("ops-mail", PASSWORD)
+    page = operator.get("/ops/outbox").get_data(as_text=True)
+    assert "宛先の問題" in page and "たなか@school.jp" in page
+    assert 'name="email_id"' in page  # offered for 再送 once the address is corrected
