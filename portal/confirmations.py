@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 
 from portal import clock, security
 from portal.extensions import db
+from portal.models.base import SenderConfirmed
 
 
 def issue(row) -> str:
@@ -65,11 +66,14 @@ def confirm(model, token: str | None):
     return db.session.get(model, confirmed_id) if confirmed_id else None
 
 
-def purge_expired(model, now: datetime) -> int:
-    """Delete the rows whose sender never confirmed before the link expired."""
-    result = db.session.execute(
-        delete(model)
-        .where(model.confirmed_at.is_(None), model.confirm_expires_at < now)
-        .execution_options(synchronize_session=False)
+def purge_expired(now: datetime) -> int:
+    """Delete the rows of every public form (each model with ``SenderConfirmed``'s
+    columns) whose sender never confirmed before the link expired; how many."""
+    return sum(
+        db.session.execute(
+            delete(model)
+            .where(model.confirmed_at.is_(None), model.confirm_expires_at < now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        for model in SenderConfirmed.__subclasses__()
     )
-    return result.rowcount

@@ -42,6 +42,13 @@ def no_referrer(response):
     return response
 
 
+def page(template: str, status: int = 200, **context):
+    """A page that may hold a link's secret: rendered, with ``no_referrer``'s headers."""
+    from flask import make_response, render_template
+
+    return no_referrer(make_response(render_template(template, **context), status))
+
+
 def into_session(key: str, token: str, target: str):
     """The first request of an emailed link: keep its token in the session under ``key``
     and send the browser on to ``target``, a URL without it."""

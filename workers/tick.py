@@ -28,10 +28,8 @@ def purge_unconfirmed_public_forms(day: date) -> int:
     """Delete applications and title requests whose sender never confirmed in time:
     nobody but the sender ever saw them (portal/confirmations.py). By the clock's now."""
     from portal import clock, confirmations
-    from portal.models import SchoolOrder, TitleRequest
 
-    now = clock.now()
-    return sum(confirmations.purge_expired(model, now) for model in (SchoolOrder, TitleRequest))
+    return confirmations.purge_expired(clock.now())
 
 
 def daily() -> dict[str, int]:

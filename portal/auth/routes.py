@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -19,7 +18,6 @@ from portal import secret_urls
 from portal.auth import services
 from portal.auth.forms import LoginForm, SetPasswordForm
 from portal.extensions import login_manager
-from portal.secret_urls import no_referrer
 from portal.web import jdatetime
 
 bp = Blueprint("auth", __name__)
@@ -67,7 +65,7 @@ def open_password_link(token: str):
     the access log only as redacted (portal/secret_urls.py)."""
     if not services.link_is_usable(token):
         session.pop(LINK_KEY, None)
-        return no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+        return secret_urls.page("auth/link_invalid.html", 410)
     return secret_urls.into_session(LINK_KEY, token, url_for("auth.set_password"))
 
 
@@ -76,16 +74,16 @@ def set_password():
     token = session.get(LINK_KEY)
     if not services.link_is_usable(token):
         session.pop(LINK_KEY, None)
-        return no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+        return secret_urls.page("auth/link_invalid.html", 410)
     form = SetPasswordForm()
     if form.validate_on_submit():
         owner = services.redeem_password_link(token, form.password.data)
         session.pop(LINK_KEY, None)
         if owner is None:
-            return no_referrer(make_response(render_template("auth/link_invalid.html"), 410))
+            return secret_urls.page("auth/link_invalid.html", 410)
         flash("パスワードを設定しました。新しいパスワードでログインしてください。", "success")
         return redirect("/learn/login" if owner == "learner" else url_for("auth.login"))
-    return no_referrer(make_response(render_template("auth/set_password.html", form=form)))
+    return secret_urls.page("auth/set_password.html", form=form)
 
 
 def _safe_next(target: str | None) -> str | None:

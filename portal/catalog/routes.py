@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -18,7 +17,6 @@ from portal.catalog import exports, title_requests
 from portal.catalog import services as catalog
 from portal.catalog.forms import TitleRequestForm
 from portal.extensions import db
-from portal.secret_urls import no_referrer
 from portal.web import Refused, render
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -102,10 +100,9 @@ def request_confirmation():
     wish = title_requests.pending(token)
     if wish is None:
         return _invalid()
-    return no_referrer(make_response(render_template("catalog/request_confirm.html", wish=wish)))
+    return secret_urls.page("catalog/request_confirm.html", wish=wish)
 
 
 def _invalid():
-    page = render_template("confirm_invalid.html", what="リクエスト",
-                           again=url_for("catalog.request_title"))
-    return no_referrer(make_response(page, 410))
+    return secret_urls.page("confirm_invalid.html", 410, what="リクエスト",
+                            again=url_for("catalog.request_title"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import redirect, request, session, url_for
 
 from portal import clock, ratelimits, secret_urls
 from portal.extensions import db
@@ -11,7 +11,6 @@ from portal.models.orders import TERM_LABELS, TWELVE_MONTHS
 from portal.orders import applications, calculator
 from portal.orders.routes import bp
 from portal.prefectures import PREFECTURES
-from portal.secret_urls import no_referrer
 from portal.web import render
 
 LAST_ORDER = "school_order_id"
@@ -61,12 +60,12 @@ def confirmation():
     order = applications.pending(token)
     if order is None:
         return _invalid()
-    return no_referrer(make_response(render_template("orders/confirm.html", order=order)))
+    return secret_urls.page("orders/confirm.html", order=order)
 
 
 def _invalid():
-    page = render_template("confirm_invalid.html", what="お申込み", again=url_for("orders.apply"))
-    return no_referrer(make_response(page, 410))
+    return secret_urls.page("confirm_invalid.html", 410, what="お申込み",
+                            again=url_for("orders.apply"))
 
 
 @bp.get("/apply/confirmed")
