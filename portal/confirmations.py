@@ -38,32 +38,37 @@ def days() -> int:
     return current_app.config["PUBLIC_CONFIRM_DAYS"]
 
 
-def pending(model, token: str | None):
-    """The unconfirmed, unexpired row of ``model`` that the token belongs to, or None."""
+def find(model, token: str | None):
+    """The token's row, pending or confirmed; None for an unknown link, or one that
+    expired unconfirmed. Whether it is confirmed is ``row.confirmed_at``."""
     if not token:
         return None
-    return db.session.scalar(select(model).where(
-        model.confirm_token_hash == security.token_hash(token),
-        model.confirmed_at.is_(None),
-        model.confirm_expires_at >= clock.now(),
-    ))
+    row = db.session.scalar(
+        select(model).where(model.confirm_token_hash == security.token_hash(token)))
+    if row is None or (row.confirmed_at is None and row.confirm_expires_at < clock.now()):
+        return None
+    return row
 
 
-def confirm(model, token: str | None):
-    """Confirm the token's row once: the row if this call confirmed it, else None (an
-    unknown, expired or already used link). The caller queues the forwarding email in
-    the same transaction and commits."""
+def confirm(model, token: str | None) -> tuple[object, bool] | None:
+    """Confirm the token's row once: (row, True) if this call confirmed it, (row, False)
+    if it was confirmed before (a double click, a second tab: the caller sends nothing
+    again), None for an unknown or expired link. The caller queues the forwarding email
+    in the same transaction and commits."""
     if not token:
         return None
     confirmed_id = db.session.scalar(
         update(model)
         .where(model.confirm_token_hash == security.token_hash(token),
                model.confirmed_at.is_(None), model.confirm_expires_at >= clock.now())
-        .values(confirmed_at=clock.now(), confirm_token_hash=None)
+        .values(confirmed_at=clock.now())
         .returning(model.id)
         .execution_options(synchronize_session=False)
     )
-    return db.session.get(model, confirmed_id) if confirmed_id else None
+    if confirmed_id is not None:
+        return db.session.get(model, confirmed_id), True
+    row = find(model, token)
+    return (row, False) if row is not None and row.confirmed_at is not None else None
 
 
 def purge_expired(now: datetime) -> int:

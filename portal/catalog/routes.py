@@ -97,9 +97,12 @@ def request_confirmation():
             return _invalid()
         flash(f"リクエストを{wish.publisher.name}にお伝えしました。", "success")
         return redirect(url_for("catalog.index"))
-    wish = title_requests.pending(token)
+    wish = title_requests.find(token)
     if wish is None:
         return _invalid()
+    if wish.confirmed_at is not None:  # the link opened again after sending
+        flash(f"このリクエストは{wish.publisher.name}にお伝え済みです。", "info")
+        return redirect(url_for("catalog.index"))
     return secret_urls.page("catalog/request_confirm.html", wish=wish)
 
 

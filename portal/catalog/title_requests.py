@@ -42,22 +42,25 @@ def submit(publisher_id: int | None, **fields) -> TitleRequest:
     return wish
 
 
-def pending(token: str | None) -> TitleRequest | None:
-    return confirmations.pending(TitleRequest, token)
+def find(token: str | None) -> TitleRequest | None:
+    """The request a confirmation link belongs to, pending or confirmed."""
+    return confirmations.find(TitleRequest, token)
 
 
 def confirm(token: str | None) -> TitleRequest | None:
-    """The requester confirmed: the wish goes to the publisher now. None when the link
-    is unknown, used or expired."""
-    wish = confirmations.confirm(TitleRequest, token)
-    if wish is None:
+    """The requester confirmed: the wish goes to the publisher now, once. None when the
+    link is unknown or expired."""
+    result = confirmations.confirm(TitleRequest, token)
+    if result is None:
         return None
-    queue_email(
-        "title_request_to_publisher",
-        wish.publisher.contact_email,
-        f"title-request:{wish.id}:publisher",
-        wish=wish,
-        publisher=wish.publisher,
-    )
-    db.session.commit()
+    wish, now = result
+    if now:
+        queue_email(
+            "title_request_to_publisher",
+            wish.publisher.contact_email,
+            f"title-request:{wish.id}:publisher",
+            wish=wish,
+            publisher=wish.publisher,
+        )
+        db.session.commit()
     return wish

@@ -39,7 +39,8 @@ class SenderConfirmed:
     (portal/confirmations.py): nothing is forwarded until ``confirmed_at`` is set, and an
     unconfirmed row is deleted once ``confirm_expires_at`` has passed."""
 
-    # Only the hash of the emailed link's token; None once confirmed.
+    # Only the hash of the emailed link's token (kept once confirmed: a second click on
+    # the button, or the link opened again, finds the confirmed row).
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -205,19 +205,21 @@ def submit(application: Application, submission_key: str) -> tuple[SchoolOrder, 
     return order, True
 
 
-def pending(token: str | None) -> SchoolOrder | None:
-    """The application a confirmation link belongs to, while it can still be confirmed."""
-    return confirmations.pending(SchoolOrder, token)
+def find(token: str | None) -> SchoolOrder | None:
+    """The application a confirmation link belongs to, pending or confirmed."""
+    return confirmations.find(SchoolOrder, token)
 
 
 def confirm(token: str | None) -> SchoolOrder | None:
     """The applicant confirmed: the order goes to the distributor (or the secretariat)
-    now, and only now. None when the link is unknown, used or expired."""
-    order = confirmations.confirm(SchoolOrder, token)
-    if order is None:
+    now, and only now, once. None when the link is unknown or expired."""
+    result = confirmations.confirm(SchoolOrder, token)
+    if result is None:
         return None
-    notices.order_to_distributor(order)
-    db.session.commit()
+    order, now = result
+    if now:
+        notices.order_to_distributor(order)
+        db.session.commit()
     return order
 
 

@@ -57,9 +57,12 @@ def confirmation():
             return _invalid()
         session[LAST_ORDER] = order.id
         return redirect(url_for("orders.confirmed"))
-    order = applications.pending(token)
+    order = applications.find(token)
     if order is None:
         return _invalid()
+    if order.confirmed_at is not None:  # the link opened again after confirming
+        session[LAST_ORDER] = order.id
+        return redirect(url_for("orders.confirmed"))
     return secret_urls.page("orders/confirm.html", order=order)
 
 
