@@ -15,6 +15,9 @@ import re
 SECRET_PATH = re.compile(r"(/(?:password|confirm)/)[A-Za-z0-9_\-.%]+")
 
 
+MAX_TOKEN = 64  # ours are 43 characters (security.new_token)
+
+
 def redact(text: str) -> str:
     return SECRET_PATH.sub(r"\1…", text)
 
@@ -54,5 +57,8 @@ def into_session(key: str, token: str, target: str):
     and send the browser on to ``target``, a URL without it."""
     from flask import redirect, session
 
-    session[key] = token
+    if len(token) <= MAX_TOKEN:
+        session[key] = token
+    else:  # not one of ours: a huge value would make a cookie browsers drop
+        session.pop(key, None)
     return no_referrer(redirect(target, 303))

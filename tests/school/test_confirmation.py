@@ -124,3 +124,15 @@ def test_the_receipt_links_only_the_portal(make_app, world, smtp_server):
     text = receipt.get_body(("plain",)).get_content()
     assert "evil.example" not in text and "http://evil" not in text
     assert "evil．example．com" in text  # shown, readable, not clickable
+
+
+def test_a_forged_or_huge_token_is_refused_without_a_huge_cookie(client, world):
+    import secrets
+
+    opened = client.get("/apply/confirm/" + secrets.token_urlsafe(3000))  # incompressible
+    assert opened.status_code == 303
+    assert len(opened.headers.get("Set-Cookie", "")) < 1000
+    assert client.get("/apply/confirm").status_code == 410
+    client.get("/apply/confirm/not-a-real-token")
+    assert client.get("/apply/confirm").status_code == 410
+    assert client.post("/apply/confirm").status_code == 410
