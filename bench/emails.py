@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.registration import OUT, ROOT, config, login_client, setup
 
-SECRET = "bench"
+SECRET = "bench-secret-key-0123456789abcdef0123"
 
 
 def free_port() -> int:

@@ -86,7 +86,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     database = args.database or f"sqlite:///{work}/pages.sqlite3"
-    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "bench-pages",
+    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "bench-pages-secret-key-0123456789abcdef",
            "PORTAL_BASE_URL": "http://127.0.0.1"}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True,

@@ -31,7 +31,7 @@ TODAY = "2023-12-15"  # inside the registration period of a contract ending 2023
 
 def config(database: str) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": database, "PORTAL_TODAY": TODAY, "TESTING": False,
-            "SECRET_KEY": "bench", "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123", "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
             "DEV_MAILBOX": False,
             # argon2 needs 64 MiB per login; the cheap profile keeps it out of the peaks.
             "PASSWORD_HASH_PROFILE": "test"}

@@ -36,7 +36,7 @@ TITLES = 200
 
 
 def config(database: str) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": database, "TESTING": False, "SECRET_KEY": "bench",
+    return {"SQLALCHEMY_DATABASE_URI": database, "TESTING": False, "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
             "DEV_MAILBOX": False, "MAIL_SERVER": None, "REDIS_URL": None,
             "PASSWORD_HASH_PROFILE": "test",
             "PORTAL_TODAY": "2026-04-01"}  # the day after the last month of events

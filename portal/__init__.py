@@ -23,11 +23,18 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    from portal.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(portal_config.FIXED)
     app.config.update(portal_config.from_environment(app.instance_path))
     if config:
         app.config.update(config)
-    app.config.setdefault("DEV_MAILBOX", _dev_mailbox_default(app))
+    portal_config.check_safe(app.config)
+    # The development mailbox shows password links: only on a development machine.
+    app.config.setdefault(
+        "DEV_MAILBOX", bool(app.config["DEVELOPMENT"] and not app.config["MAIL_SERVER"])
+    )
     app.config["MAIL_SUPPRESS_SEND"] = False  # we decide by MAIL_SERVER, not by TESTING
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -40,13 +47,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     cli.register(app)
     secret_urls.install_dev_server_filter()  # `flask run` logs request lines too
     return app
-
-
-def _dev_mailbox_default(app: Flask) -> bool:
-    """The development mailbox shows password links: never on a production setup."""
-    return not app.config["MAIL_SERVER"] and (
-        app.config["SECRET_KEY"] == portal_config.DEV_SECRET or app.testing
-    )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 DEV_SECRET = "dev-only-secret-change-me"
+MIN_SECRET_LENGTH = 32  # characters: `secrets.token_hex(32)` gives 64
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The app refuses to start: a production setting is missing or unsafe."""
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -30,8 +35,12 @@ def from_environment(instance_path: str) -> dict[str, object]:
     """Everything the app reads from the environment, with development defaults."""
     base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     https = base_url.startswith("https://")
+    development = _bool("PORTAL_DEVELOPMENT")
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        # A development machine (`make run` sets PORTAL_DEVELOPMENT=1): a public key and
+        # the development mailbox are allowed there and nowhere else.
+        "DEVELOPMENT": development,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or (DEV_SECRET if development else None),
         "SQLALCHEMY_DATABASE_URI": database_uri(os.environ.get("DATABASE_URL"), instance_path),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
@@ -93,3 +102,23 @@ FIXED = {
     "PUBLIC_CONFIRM_DAYS": 3,
     "OPENING_LINK_DAYS": 14,  # learners often open the opening email days later
 }
+
+
+def check_safe(config: dict) -> None:
+    """Refuse to run outside development with a key anyone can know (sessions could be
+    forged, issued passwords read). Tests pass their own key."""
+    if config.get("DEVELOPMENT"):
+        return
+    key = config.get("SECRET_KEY")
+    if not key or not isinstance(key, str):
+        raise UnsafeConfiguration(
+            "SECRET_KEY is not set. Set it to a random value on every process, e.g. "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or set PORTAL_DEVELOPMENT=1 on a development machine (docs/DEPLOY.md)."
+        )
+    if key == DEV_SECRET or (len(key) < MIN_SECRET_LENGTH and not config.get("TESTING")):
+        raise UnsafeConfiguration(
+            f"SECRET_KEY is the development key or shorter than {MIN_SECRET_LENGTH} "
+            "characters. Set it to a random value, e.g. "
+            "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')."
+        )

@@ -45,10 +45,12 @@ class Refused(Exception):
 
 def posted_id(field: str) -> int:
     """A numeric id posted in ``field``; anything else is a 404 (no such object)."""
-    value = request.form.get(field, "")
-    if not value.isdigit():
+    from portal.params import whole
+
+    value = whole(request.form.get(field), low=1)
+    if value is None:
         abort(404)
-    return int(value)
+    return value
 
 
 def is_htmx() -> bool:
@@ -62,10 +64,14 @@ def is_htmx() -> bool:
     )
 
 
-def render(full: str, fragment: str | None = None, status: int = 200, **context):
-    """The ``full`` page, or only its ``fragment`` when htmx asked for one."""
+def render(full: str, fragment: str | None = None, *, http_status: int = 200, **context):
+    """The ``full`` page, or only its ``fragment`` when htmx asked for one.
+
+    The answer's code is ``http_status``, a name no page uses for its own data: every other
+    keyword goes to the template (``status=`` once turned ``?status=failed`` into the
+    HTTP status line, a 500)."""
     template = fragment if fragment and is_htmx() else full
-    return render_template(template, **context), status
+    return render_template(template, **context), http_status
 
 
 def jdate(value: date | datetime | None, weekday: bool = False) -> str:

@@ -30,7 +30,7 @@ pytest_plugins = ["renewal_helpers", "services"]
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/portal_test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/15"
-TEST_SECRET = "test-secret-key"
+TEST_SECRET = "test-secret-key-of-the-suite-0123456789"
 
 
 def need(service: str, reason: str):
@@ -81,6 +81,7 @@ def base_config(database_url) -> dict:
         "MAIL_SERVER": None,
         "PORTAL_TODAY": None,
         "PORTAL_BASE_URL": "http://portal.test",
+        "DEV_MAILBOX": True,  # the tour and the login tests read it; production has none
         "OUTBOX_RETRY_DELAYS": [1, 1, 1],
         "PASSWORD_HASH_PROFILE": "test",  # argon2's cheapest parameters: same code, fast
     }

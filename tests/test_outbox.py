@@ -143,11 +143,6 @@ def test_without_mail_server_emails_land_in_the_dev_mailbox(make_app):
     assert "テスト通知" in page
 
 
-def test_dev_mailbox_is_off_in_production(make_app):
-    app = make_app(TESTING=False, SECRET_KEY="a-production-secret", DEV_MAILBOX=False)
-    assert app.test_client().get("/dev/mailbox").status_code == 404
-
-
 def test_email_committed_in_a_request_is_sent_after_it(mail_app, smtp_server):
     """Embedded mode: the job runs in-process once the committing context ends."""
     from conftest import PortalClient

@@ -1,5 +1,6 @@
 """What every answer carries: security headers, cookies, Japanese error pages, health."""
 
+import inspect
 import json
 
 
@@ -85,3 +86,19 @@ def test_create_operator_prints_a_one_time_link(runner, client):
     assert client.post("/password", {"password": "a-long-password", "confirm": "a-long-password"}
                        ).status_code == 302
     assert client.login("chief", "a-long-password").status_code == 302
+
+
+def test_a_status_filter_is_a_filter_not_the_answer_code(client, demo):
+    """``?status=failed`` once became the HTTP status line (a 500 under gunicorn): the
+    operator landed there after 再送."""
+    from portal.web import render
+
+    assert "status" not in inspect.signature(render).parameters
+    client.login("ops")
+    for path in ("/ops/outbox?status=failed", "/orders/?status=new"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers.get_all("Content-Type") == ["text/html; charset=utf-8"]
+    page = client.get("/ops/outbox?status=failed").get_data(as_text=True)
+    assert 'aria-current="true">失敗' in page
+    assert client.get("/ops/outbox?status=nonsense").status_code == 200

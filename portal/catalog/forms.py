@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal import params
 from portal.addresses import ValidAddress
 
 
@@ -39,10 +40,9 @@ class JapaneseIntegerField(IntegerField):
 
 def id_or_none(value):
     """A select's value as an id; anything else (empty, words) means "all"."""
-    try:
-        return int(value) or None
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, int):
+        return value or None
+    return params.whole(value, low=1) if isinstance(value, str) else None
 
 
 class CatalogFilterForm(FlaskForm):

@@ -70,7 +70,7 @@ def parse_date(text: str) -> date | None:
     """2027/03/31, 2027-3-31, 2027.03.31 or 2027年3月31日 (any width); None otherwise."""
     parts = re.split(r"[/\-.年月日]", unicodedata.normalize("NFKC", text).strip())
     numbers = [p for p in parts if p]
-    if len(numbers) != 3 or not all(p.isdigit() for p in numbers):
+    if len(numbers) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in numbers):
         return None
     try:
         return date(*(int(p) for p in numbers))

@@ -14,6 +14,7 @@ QUEUED = "queued"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"  # gave up after the last retry; an operator may resend
+STATUSES = (QUEUED, SENDING, SENT, FAILED)
 
 
 class OutboundEmail(db.Model):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from portal import params
 from portal.auth.access import role_required
 from portal.extensions import db
+from portal.models.outbox import STATUSES as OUTBOX_STATUSES
 from portal.ops import services
 from portal.outbox import recent, resend
 from portal.renewal.forms import ConfirmForm
@@ -59,7 +61,7 @@ def reject(renewal_id: int):
 @bp.get("/outbox")
 @operator_only
 def outbox():
-    status = request.args.get("status") or None
+    status = params.choice(request.args.get("status"), OUTBOX_STATUSES)
     return render("ops/outbox.html", emails=recent(status), status=status,
                   form=ConfirmForm())
 
@@ -67,7 +69,7 @@ def outbox():
 @bp.post("/outbox/resend")
 @operator_only
 def resend_failed():
-    ids = [int(i) for i in request.form.getlist("email_id") if i.isdigit()]
+    ids = params.ids(request.form.getlist("email_id"))
     count = resend(ids)
     db.session.commit()
     flash(f"{count} 件のメールを再送キューに入れました。", "success")
@@ -75,8 +77,7 @@ def resend_failed():
 
 
 def _revision() -> int | None:
-    value = request.form.get("revision", "")
-    return int(value) if value.isdigit() else None
+    return params.whole(request.form.get("revision"))
 
 
 def _kept_filters() -> dict:

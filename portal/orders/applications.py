@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal import addresses, clock, confirmations, deadlines, ratelimits, security
+from portal import addresses, clock, confirmations, deadlines, params, ratelimits, security
 from portal.extensions import db
 from portal.models import SchoolOrder
 from portal.models.orders import TERM_LABELS, TO_FISCAL_END, TWELVE_MONTHS
@@ -75,11 +75,12 @@ def parse_count(text: str | None, name: str) -> int:
     cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", "")
     if not cleaned:
         return 0
-    if not cleaned.isdigit():
+    if not (cleaned.isascii() and cleaned.isdigit()):
         raise ValueError(f"{label}は0以上の整数(半角数字)で入力してください。「{cleaned[:20]}」は使えません。")
-    if len(cleaned) > 7 or int(cleaned) > licences.MAX_ACCOUNTS:
+    number = params.whole(cleaned, high=licences.MAX_ACCOUNTS)
+    if number is None:
         raise ValueError(f"{label}が多すぎます。1校あたり合計{licences.MAX_ACCOUNTS:,}までです。それ以上は事務局にご相談ください。")
-    return int(cleaned)
+    return number
 
 
 def read_counts(values: Mapping[str, str]) -> tuple[int, int, dict[str, str]]:
@@ -124,8 +125,9 @@ BY_NAME = {name: code for code, name in PREFECTURES.items()} | {
 
 def parse_prefecture(text: str) -> int | None:
     """A prefecture by its JIS code (the form's value) or its name; None otherwise."""
-    if text.isdigit():
-        return int(text) if int(text) in PREFECTURES else None
+    if text.isdigit():  # ፩ too: whole() reads ASCII only
+        code = params.whole(text, low=1, high=47)
+        return code if code in PREFECTURES else None
     return BY_NAME.get(text)
 
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal import audit
+from portal import audit, params
 from portal.extensions import db
 from portal.models import PriceSetting, StaffUser
 from portal.orders.licences import Packs
@@ -60,9 +60,10 @@ def parse_price(text: str | None, field: str, label: str) -> int:
     cleaned = cleaned.replace(",", "").replace("¥", "").replace("円", "").strip()
     if not cleaned:
         raise Invalid(field, f"{label}を入力してください。")
-    if not cleaned.isdigit() or int(cleaned) > MAX_PRICE:
+    price = params.whole(cleaned, high=MAX_PRICE)
+    if price is None:
         raise Invalid(field, f"{label}は0以上{MAX_PRICE:,}以下の整数(円)で入力してください。")
-    return int(cleaned)
+    return price
 
 
 def save(effective_from: date, today: date, prices: dict[str, int],

@@ -98,6 +98,6 @@ def applied():
 
 def _page(values: dict, errors: dict, status: int = 200):
     today = clock.today()
-    return render("orders/apply.html", values=values, errors=errors, status=status,
+    return render("orders/apply.html", values=values, errors=errors, http_status=status,
                   estimate=calculator.estimate(values, today), prefectures=PREFECTURES,
                   months=applications.start_months(today), terms=TERM_LABELS)

@@ -135,7 +135,7 @@ def _page(contract, renewal, upload_error=None, form_error=None, values=None, st
     return render("renewal/new_users.html", contract=contract, renewal=renewal,
                   remaining=newcomers.remaining(renewal), courses=roster.courses(renewal),
                   upload_error=upload_error, form_error=form_error, values=values or {},
-                  form=ConfirmForm(), status=status)
+                  form=ConfirmForm(), http_status=status)
 
 
 def _preview(contract, renewal, upload):

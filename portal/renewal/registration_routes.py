@@ -99,7 +99,7 @@ def finalize(contract_id: int):
 def _continuing_page(contract, renewal, error: str | None = None, status: int = 200):
     return render("renewal/continuing.html", contract=contract, renewal=renewal, error=error,
                   counts=continuation.counts(contract, renewal),
-                  versions=continuation.versions(renewal), form=ConfirmForm(), status=status)
+                  versions=continuation.versions(renewal), form=ConfirmForm(), http_status=status)
 
 
 def _preview_page(contract, renewal, upload):

@@ -80,7 +80,7 @@ def _apply_page(contract: Contract, form: ApplyForm, status: int = 200):
     check = services.preview(contract, form.library.data, form.seats.data,
                              form.seats_undetermined.data)
     return render("renewal/apply.html", contract=contract, form=form, check=check,
-                  choices=services.library_choices(contract), status=status)
+                  choices=services.library_choices(contract), http_status=status)
 
 
 def _current_choice(contract: Contract) -> dict:

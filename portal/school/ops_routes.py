@@ -42,7 +42,7 @@ def prices():
     return render("school/ops_prices.html", values=values, errors=errors,
                   fields=PRICE_FIELDS, history=pricing.history(),
                   current=pricing.in_effect(today), form=ConfirmForm(),
-                  status=422 if errors else 200)
+                  http_status=422 if errors else 200)
 
 
 @bp.route("/reissue", methods=["GET", "POST"])
@@ -55,7 +55,7 @@ def reissue_card():
     try:
         learner = reissue.find(login_id)
     except reissue.NotFound as exc:
-        return render("school/ops_reissue.html", login_id=login_id, error=str(exc), status=404)
+        return render("school/ops_reissue.html", login_id=login_id, error=str(exc), http_status=404)
     if request.method == "GET":
         return render("school/reissue.html", learner=learner, contract=None, form=ConfirmForm(),
                       action=url_for("school_ops.reissue_card"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal import clock, deadlines
+from portal import clock, deadlines, params
 from portal.auth.access import owned_or_404, role_required
 from portal.models import Contract
 from portal.renewal.forms import ConfirmForm
@@ -44,9 +44,8 @@ def contract(contract_id: int):
     contract = school_contract(contract_id)
     view = request.args.get("view") if request.args.get("view") in services.VIEWS else "current"
     search = request.args.get("q", "")
-    page = request.args.get("page", "1")
-    accounts = services.account_page(contract.id, view, search,
-                                     int(page) if page.isdigit() else 1)
+    page = params.whole(request.args.get("page"), low=1, high=100_000) or 1
+    accounts = services.account_page(contract.id, view, search, page)
     return render("school/contract.html", "school/_accounts.html", contract=contract,
                   counts=services.counts(contract), accounts=accounts, view=view,
                   views=services.VIEWS, search=search, form=ConfirmForm(),
@@ -64,7 +63,7 @@ def accounts_xlsx(contract_id: int):
 @coordinator_only
 def cards(contract_id: int):
     contract = school_contract(contract_id)
-    chosen = [int(i) for i in request.args.getlist("learner") if i.isdigit()]
+    chosen = params.ids(request.args.getlist("learner"))
     return render("school/cards.html", contract=contract,
                   cards=idlist.cards(contract, request.args.get("kind"), chosen),
                   back=url_for("school.contract", contract_id=contract.id))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from portal import accounts, audit, clock
+from portal import accounts, audit, clock, params
 from portal.accounts import NewLearner
 from portal.dbutil import lock_row
 from portal.extensions import db
@@ -73,9 +73,10 @@ def parse_spare_request(kind: str | None, count: str | None) -> tuple[str, int]:
     if kind not in KIND_LABELS:
         raise ValueError("アカウント種別を「個人」か「共用」から選んでください。")
     cleaned = unicodedata.normalize("NFKC", count or "").strip()
-    if not cleaned.isdigit() or not 1 <= int(cleaned) <= 10_000:
-        raise ValueError("発行する数は1以上の整数(半角数字)で入力してください。")
-    return kind, int(cleaned)
+    number = params.whole(cleaned, low=1, high=10_000)
+    if number is None:
+        raise ValueError("発行する数は1以上の整数(半角数字、10,000まで)で入力してください。")
+    return kind, number
 
 
 def issue_spare(contract: Contract, kind: str, count: int, actor: StaffUser) -> list[int]:

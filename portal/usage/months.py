@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 from portal import clock, deadlines
 
-KEY = re.compile(r"^(\d{4})-(\d{2})$")
+KEY = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+YEARS = range(2000, 2101)  # a month key outside these is no month of ours
 
 
 @dataclass(frozen=True, order=True)
@@ -32,7 +33,7 @@ class Month:
     def parse(cls, text: str | None) -> Month | None:
         """``2026-05`` as a Month, or None for anything else."""
         match = KEY.match(text or "")
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) not in YEARS:
             return None
         return cls(int(match[1]), int(match[2]))
 
