@@ -8,6 +8,7 @@ hence ASCII digits only, and bounds.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
@@ -32,6 +33,14 @@ def ids(values: Iterable[str]) -> list[int]:
 def choice(text: str | None, allowed: Collection[str]) -> str | None:
     """``text`` if it is one of ``allowed``, else None."""
     return text if text in allowed else None
+
+
+SEARCH_LIMIT = 100  # characters of a search box: SQLite refuses LIKE patterns over 50,000
+
+
+def search_text(text: str | None) -> str:
+    """What was typed in a search box: full-width folded to half-width, trimmed, bounded."""
+    return unicodedata.normalize("NFKC", text or "").strip()[:SEARCH_LIMIT]
 
 
 def local_path(target: str | None) -> str | None:

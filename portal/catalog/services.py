@@ -7,13 +7,13 @@ every list and from the reader. A contract reads the titles of its library.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal import params
 from portal.catalog.forms import CatalogFilterForm
 from portal.extensions import db
 from portal.models import Book, Category, Library, Publisher, library_books
@@ -52,7 +52,7 @@ class Page:
 
 def search_terms(text: str | None) -> list[str]:
     """The words of a search, full-width letters and digits folded to half-width."""
-    return unicodedata.normalize("NFKC", text or "").split()[:5]
+    return params.search_text(text).split()[:5]
 
 
 def listed(filters: Filters, today: date) -> Select:

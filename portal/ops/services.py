@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlalchemy import func, select, update
 
-from portal import audit, clock, deadlines
+from portal import audit, clock, deadlines, params
 from portal.auth.services import issue_password_link
 from portal.dbutil import lock_row
 from portal.extensions import db
@@ -170,9 +170,9 @@ def applications(status: str | None = None, opening_month: str | None = None,
         month_end = _month_before(opening_month)
         if month_end:
             query = query.where(Contract.ends_on == month_end)
-    if organisation:
-        pattern = f"%{organisation.strip()}%"
-        query = query.where(Organisation.name.ilike(pattern) | Organisation.code.ilike(pattern))
+    if typed := params.search_text(organisation):
+        query = query.where(Organisation.name.icontains(typed, autoescape=True)
+                            | Organisation.code.icontains(typed, autoescape=True))
     return db.session.scalars(query.order_by(Renewal.applied_at, Renewal.id)).all()
 
 

@@ -10,7 +10,7 @@ import unicodedata
 
 from sqlalchemy import insert, select
 
-from portal import accounts, addresses, audit, clock
+from portal import accounts, addresses, audit, clock, params
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.models import (
@@ -221,11 +221,11 @@ def assign_course(renewal: Renewal, learner_id: str, course_id: str) -> None:
     """受講コース設定 for one learner of the new contract ('' clears it)."""
     enrolment = db.session.scalar(select(Enrolment).where(
         Enrolment.contract_id == renewal.successor_id,
-        Enrolment.learner_id == (int(learner_id) if learner_id.isdigit() else -1)))
+        Enrolment.learner_id == (params.whole(learner_id) or -1)))
     if enrolment is None:
         raise LookupError(learner_id)
     courses = set(course_lookup(renewal).values())
-    chosen = int(course_id) if course_id.isdigit() else None
+    chosen = params.whole(course_id, low=1)
     if chosen is not None and chosen not in courses:
         raise RowProblem("このライブラリにないコースです。")
     enrolment.course_id = chosen

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, params
 from portal.auth.access import owned_or_404
 from portal.models import Contract
 from portal.renewal import continuation, gates, preview, userlist
@@ -106,8 +106,7 @@ def _preview_page(contract, renewal, upload):
     tab = request.args.get("tab") or ("errors" if upload.error_count else "kept")
     if tab not in preview.TABS:
         tab = "kept"
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() else 1
+    page = params.whole(request.args.get("page"), low=1, high=100_000) or 1
     return render(
         "renewal/continuing_preview.html", "renewal/_preview_lines.html",
         contract=contract, renewal=renewal, upload=upload, tab=tab, page=page,

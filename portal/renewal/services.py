@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal import audit, clock
+from portal import audit, clock, params
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.models import Contract, Library, Renewal, StaffUser
@@ -66,9 +66,10 @@ def parse_seats(text: str | int | None) -> int:
     cleaned = unicodedata.normalize("NFKC", str(text or "")).strip().replace(",", "")
     if not cleaned:
         raise Invalid("seats", "ユーザID数を入力するか、「ID数未確定」を選んでください。")
-    if not cleaned.isdigit() or int(cleaned) <= 0:
+    seats = params.whole(cleaned, low=1, high=9_999_999)
+    if seats is None:
         raise Invalid("seats", "ユーザID数は1以上の整数(半角数字)で入力してください。")
-    return int(cleaned)
+    return seats
 
 
 def check_seats(library: Library, seats: int) -> None:
