@@ -76,9 +76,24 @@ def minimal_xlsx(rows: int) -> bytes:
         f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>ID-{n:06d}</t></is></c></row>'
         for n in range(2, rows + 2)
     )
+    return hand_made_xlsx('<row r="1"><c r="A1" t="inlineStr"><is><t>ユーザID</t></is></c>'
+                          f"</row>{body}")
+
+
+def shared_string_bomb(cells: int = 200_000, size: int = 100_000) -> bytes:
+    """One ``size``-character shared string referenced by ``cells`` cells: about 1 MB on
+    disk, ``cells`` × ``size`` characters once a reader copies it into every cell."""
+    body = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>1</v></c></row>'
+                   for n in range(2, cells + 2))
+    strings = f'<si><t>ユーザID</t></si><si><t>{"x" * size}</t></si>'
+    return hand_made_xlsx(f'<row r="1"><c r="A1" t="s"><v>0</v></c></row>{body}', strings)
+
+
+def hand_made_xlsx(rows_xml: str, shared_strings: str | None = None) -> bytes:
+    """A one-sheet xlsx around ``rows_xml`` (the <row>s), with a shared-strings part."""
     sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
-             'openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
-             f't="inlineStr"><is><t>ユーザID</t></is></c></row>{body}</sheetData></worksheet>')
+             f'openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows_xml}</sheetData>'
+             "</worksheet>")
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     parts = {
@@ -99,6 +114,12 @@ def minimal_xlsx(rows: int) -> bytes:
         f'Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": sheet,
     }
+    if shared_strings is not None:
+        parts["xl/sharedStrings.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="'
+                                         f'{main}">{shared_strings}</sst>')
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            "</Relationships>", f'<Relationship Id="rId2" Type="{rel}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>')
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name, text in parts.items():

@@ -9,7 +9,7 @@ import pytest
 from conftest import PortalClient
 from factories import PASSWORD
 from renewal_helpers import on
-from sheet_files import EXECUTABLE, entity_bomb, lying_dimension, xlsx, zip_bomb
+from sheet_files import EXECUTABLE, entity_bomb, lying_dimension, shared_string_bomb, xlsx, zip_bomb
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -192,6 +192,9 @@ def test_more_ids_than_the_new_count(coord, approved, make):
         (zip_bomb(50), "list.xlsx", "圧縮"),
         (entity_bomb(xlsx([["A"]])), "list.xlsx", "DTD"),
         (b"\x00\x00binary", "list.csv", "文字のファイルではありません"),
+        (("ユーザID\r\nA-1\r\n" + "x" * 140_000 + "\r\n").encode(), "list.csv",
+         "3行目: 1つのセルの文字が多すぎます"),
+        (shared_string_bomb(20_000, 5_000), "list.xlsx", "文字の量が多すぎます"),
     ],
 )
 def test_files_refused_change_nothing(coord, approved, data, name, message):

@@ -13,7 +13,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from portal.sheets.cells import as_text, header_key
 from portal.sheets.errors import SheetError
-from portal.sheets.safety import check_xlsx, scan_sheets, sheet_entries
+from portal.sheets.safety import check_shared_strings, check_xlsx, scan_sheets, sheet_entries
 
 MAX_ROWS = 200_000
 # Sheets whose XML is smaller than this are parsed while they are scanned (about 1.6 times
@@ -101,6 +101,7 @@ def _open(data: bytes, max_rows: int) -> tuple[str, Iterator[list]]:
 
 def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[list]:
     archive = check_xlsx(data)
+    check_shared_strings(archive)  # before calamine, which copies them into every cell
     sheet_xml = sum(e.file_size for e in sheet_entries(archive))
     if sheet_xml > PARSE_WHILE_SCANNING:
         scan_sheets(archive, max_rows)  # a big sheet is refused before calamine holds it
@@ -147,7 +148,16 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 
 def _csv_iter(data: bytes, encoding: str) -> Iterator[list]:
-    yield from csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+    try:
+        yield from reader
+    except csv.Error as exc:  # a field over csv's limit (131,072 characters), a stray NUL
+        row = reader.line_num
+        if "field larger" in str(exc):
+            why = f"1つのセルの文字が多すぎます({csv.field_size_limit():,}文字まで)"
+        else:
+            why = "CSV の形式が正しくありません(閉じていない「\"」など)"
+        raise SheetError(f"{row}行目: {why}。この行を直して保存し直してください。") from exc
 
 
 def _numbered(rows: Iterator[list], start: int = 1, limit: int | None = None):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from array import array
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -15,6 +17,11 @@ MAX_UNCOMPRESSED = 300 * 1024 * 1024  # declared size of all parts together
 MAX_RATIO = 200  # per part, beyond a small size: real sheets compress ~10x
 RATIO_FLOOR = 1024 * 1024
 HEAD_BYTES = 64 * 1024  # a DOCTYPE must come before the root element
+# A reader copies a shared string into every cell that refers to it: 200,000 references
+# to one 100 KB string fit in a 1 MB file and make 20 GB of text. The text a sheet expands
+# to (each reference counted at its string's size in the XML) is bounded before parsing.
+MAX_SHARED_STRINGS_XML = 32 * 1024 * 1024
+MAX_EXPANDED_TEXT = 50 * 1024 * 1024
 
 
 def check_xlsx(data: bytes) -> zipfile.ZipFile:
@@ -73,6 +80,91 @@ def _scan_sheet(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, max_rows: int)
             if rows > max_rows + 10:  # the header and a title may come before the data
                 raise SheetError(f"行数が多すぎます。1ファイル {max_rows:,} 行までです。")
             tail = window[-8:]
+
+
+SHARED_STRINGS = "xl/sharedStrings.xml"  # where Excel, LibreOffice and openpyxl put it
+SHARED_RELATION = re.compile(
+    rb'Type="[^"]*/sharedStrings"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Type="[^"]*/sharedStrings"')
+STRING_ITEM = re.compile(rb"<(?:\w{1,20}:)?si[\s>/]")  # where each <si> starts
+# A cell's value when it is a whole number: a shared-string index, or a number (counted as
+# one all the same, which only makes the bound stricter). At most 52 bytes long.
+VALUE = re.compile(rb"<(?:\w{1,20}:)?v>\s{0,8}([0-9]{1,10})\s{0,8}</")
+OVERLAP = 64
+
+
+def check_shared_strings(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose cells would expand its shared strings past
+    ``MAX_EXPANDED_TEXT``: run before any parser, since the parser is what expands them."""
+    entry = _shared_strings_entry(archive)
+    if entry is None:
+        return
+    if entry.file_size > MAX_SHARED_STRINGS_XML:
+        raise SheetError("ファイル内の文字の量が多すぎます(共有文字列が 32 MB を超えています)。")
+    sizes = _item_sizes(archive.read(entry))
+    if not sizes:
+        return
+    longest = max(sizes)
+    # Only one sheet is ever parsed, so each is bounded on its own.
+    for sheet in sheet_entries(archive):
+        with archive.open(sheet) as part:
+            values = sum(_count_values(block) for block in iter(lambda: part.read(CHUNK), b""))
+        if values * longest <= MAX_EXPANDED_TEXT:  # the quick bound: no need to look closer
+            continue
+        expanded = 0
+        for index in _values(archive, sheet):
+            expanded += sizes[index] if index < len(sizes) else 0
+            if expanded > MAX_EXPANDED_TEXT:
+                raise SheetError(
+                    "ファイル内の文字の量が多すぎます(同じ文字列を参照するセルが多く、読み込むと"
+                    f"{MAX_EXPANDED_TEXT // 1024 // 1024} MB を超えます)。"
+                    "必要な列だけを値で貼り付けて保存し直してください。")
+
+
+def _item_sizes(xml: bytes) -> array:
+    """The size of each shared string's XML, from its <si> to the next one (or the end):
+    an upper bound of its text that no markup inside it can shorten."""
+    starts = [m.start() for m in STRING_ITEM.finditer(xml)]
+    return array("L", (b - a for a, b in zip(starts, [*starts[1:], len(xml)], strict=True)))
+
+
+def _count_values(block: bytes) -> int:
+    """An upper bound of the cell values in ``block`` (C speed; a tag cut at the block's
+    edge is missed, which the exact pass does not)."""
+    return block.count(b"v>") // 2 + 1
+
+
+def _shared_strings_entry(archive: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The shared-strings part, wherever the workbook's relationships put it."""
+    name = SHARED_STRINGS
+    try:
+        rels = archive.read("xl/_rels/workbook.xml.rels")[:HEAD_BYTES]
+    except KeyError:
+        rels = b""
+    if match := SHARED_RELATION.search(rels):
+        target = (match[1] or match[2]).decode("utf-8", "replace")
+        name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    try:
+        return archive.getinfo(name)
+    except KeyError:
+        return None
+
+
+def _values(archive: zipfile.ZipFile, entry: zipfile.ZipInfo):
+    """Every whole-number cell value of a sheet, streaming its XML. A match is taken from
+    the window it starts in, unless it starts in the last ``OVERLAP`` bytes, which the next
+    window begins with: none is split, none counted twice."""
+    tail = b""
+    with archive.open(entry) as part:
+        while block := part.read(CHUNK):
+            window = tail + block
+            limit = len(window) - OVERLAP
+            for match in VALUE.finditer(window):
+                if match.start() >= limit:
+                    break
+                yield int(match[1])
+            tail = window[max(limit, 0):]
+    for match in VALUE.finditer(tail):
+        yield int(match[1])
 
 
 def _check_xml_head(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:

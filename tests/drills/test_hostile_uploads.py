@@ -12,7 +12,15 @@ import sys
 import openpyxl
 import pytest
 from conftest import ROOT
-from sheet_files import EXECUTABLE, entity_bomb, lying_dimension, minimal_xlsx, xlsx, zip_bomb
+from sheet_files import (
+    EXECUTABLE,
+    entity_bomb,
+    lying_dimension,
+    minimal_xlsx,
+    shared_string_bomb,
+    xlsx,
+    zip_bomb,
+)
 
 MAX_GROWTH_MB = 120  # above the interpreter and the app's imports
 
@@ -54,6 +62,9 @@ CORPUS = {
     "formula cells": (formulas, "数式"),
     "200,001 rows (xlsx)": (lambda: minimal_xlsx(200_001), "行数が多すぎます"),
     "200,001 rows (csv)": (lambda: csv_rows(200_001), "行数が多すぎます"),
+    "one 100 KB shared string in 200,000 cells": (shared_string_bomb, "文字の量が多すぎます"),
+    "a CSV field of 200,000 characters": (
+        lambda: ("ユーザID\r\nA-1\r\n" + "x" * 200_000 + "\r\n").encode(), "3行目"),
 }
 
 
