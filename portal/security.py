@@ -12,7 +12,7 @@ import string
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, make_response
 
 # RFC 9106's low-memory profile in production; the test suite may ask for argon2-cffi's
 # cheapest parameters (PASSWORD_HASH_PROFILE=test), which keep the same code paths.
@@ -123,4 +123,25 @@ def set_security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if "Cache-Control" not in headers and _logged_in():
+        headers["Cache-Control"] = "private"  # a staff page: never in a shared cache
     return response
+
+
+def _logged_in() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
+
+
+def no_store(view):
+    """For a page that shows a password or a token: no browser keeps a copy of it (the
+    cache of a shared school PC, the back button after logout)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapped

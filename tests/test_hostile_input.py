@@ -157,3 +157,27 @@ def test_no_input_answers_500(app, walk):
                 if "POST" in rule.methods:
                     check(role, "POST", path, client(role).post(path, values))
     assert not problems, "\n".join(problems[:40])
+
+
+def test_no_browser_keeps_a_password(app, walk):
+    """Every page a logged-in person sees is ``private``; every page that prints an issued
+    password (the demo's are all ``demo-pass``) and every download is ``no-store``."""
+    client, value = walk
+    seen_passwords, problems = 0, []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED or "GET" not in rule.methods:
+            continue
+        for role in roles_for(rule.endpoint):
+            path = path_of(rule, {a: value(a, role) for a in rule.arguments})
+            response = client(role).get(path)
+            cache = response.headers.get("Cache-Control", "")
+            shows_password = PASSWORD.encode() in response.get_data()
+            seen_passwords += shows_password
+            download = "attachment" in response.headers.get("Content-Disposition", "")
+            if (shows_password or download) and "no-store" not in cache:
+                problems.append(f"{role} {path}: {cache!r} on a page with a password")
+            elif role != "anonymous" and response.status_code == 200 and not (
+                    "private" in cache or "no-store" in cache):
+                problems.append(f"{role} {path}: {cache!r} on a logged-in page")
+    assert seen_passwords >= 1  # the school's cards; the others in their own tests
+    assert not problems, "\n".join(problems)

@@ -211,7 +211,9 @@ def test_progress_fragment_polls_while_running(finished):
 def test_account_cards_show_issued_passwords_of_learners_without_email(finished):
     client, base = finished["client"], finished["base"]
     client.post(base + "/new-users", {"name": "カード 太郎"})
-    page = client.get(base + "/account-cards").get_data(as_text=True)
+    response = client.get(base + "/account-cards")
+    assert response.headers["Cache-Control"] == "no-store"  # a shared PC keeps no copy
+    page = response.get_data(as_text=True)
     newcomer = registered(finished)[-1]
     assert newcomer.login_id in page
     assert re.search(rf"{newcomer.login_id}</dd>\s*<dt>パスワード</dt><dd class=\"mono\">\w{{10}}<", page)

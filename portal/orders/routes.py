@@ -14,6 +14,7 @@ from portal.models.orders import STATUS_LABELS
 from portal.orders import issuance, workflow
 from portal.prefectures import name as prefecture_name
 from portal.school import idlist
+from portal.security import no_store
 from portal.sheets import xlsx_download
 from portal.web import render
 
@@ -90,6 +91,7 @@ def accounts_xlsx(order_id: int):
 
 @bp.get("/orders/<int:order_id>/cards")
 @handlers_only
+@no_store  # printed passwords
 def cards(order_id: int):
     contract = _issued_contract(order_id)
     return render("school/cards.html", contract=contract, cards=idlist.cards(contract),

@@ -11,6 +11,7 @@ from portal.models import Contract
 from portal.renewal import gates, newcomers, opening, roster
 from portal.renewal.forms import ConfirmForm
 from portal.renewal.routes import bp, coordinator_only
+from portal.security import no_store
 from portal.sheets import SheetError, xlsx_download
 from portal.web import posted_id, render
 
@@ -124,6 +125,7 @@ def resend_opening_emails(contract_id: int):
 
 @bp.get("/<int:contract_id>/account-cards")
 @coordinator_only
+@no_store  # printed passwords
 def account_cards(contract_id: int):
     contract = owned_or_404(Contract, contract_id)
     renewal = gates.registration(contract, clock.today())

@@ -14,6 +14,7 @@ from portal.auth.access import owned_or_404, role_required
 from portal.models import Contract
 from portal.renewal.forms import ConfirmForm
 from portal.school import idlist, reissue, services
+from portal.security import no_store
 from portal.sheets import xlsx_download
 from portal.web import render
 
@@ -61,6 +62,7 @@ def accounts_xlsx(contract_id: int):
 
 @bp.get("/contracts/<int:contract_id>/cards")
 @coordinator_only
+@no_store  # printed passwords
 def cards(contract_id: int):
     contract = school_contract(contract_id)
     chosen = params.ids(request.args.getlist("learner"))

@@ -130,6 +130,10 @@ def test_the_flow_issues_the_accounts_once(app, world, orders):
     assert order(oid).status == "invoiced"
     page = kanto.get(f"/orders/{oid}").get_data(as_text=True)
     assert "s0001-admin" in page and "ID・パスワード一覧" in page
+    cards = kanto.get(f"/orders/{oid}/cards")
+    assert cards.status_code == 200 and "S0001-001" in cards.get_data(as_text=True)
+    assert cards.headers["Cache-Control"] == "no-store"  # printed passwords
+    assert kanto.get(f"/orders/{oid}").headers["Cache-Control"] == "private"
     assert count(Contract) == 1 and count(StaffUser, StaffUser.role == "coordinator") == 1
 
 
