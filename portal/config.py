@@ -79,6 +79,8 @@ RATE_LIMITS = {
     "RATELIMIT_TITLE_REQUEST_PER_CLIENT": "10 per hour",
     "RATELIMIT_TITLE_REQUEST_GLOBAL": "200 per hour",
     "RATELIMIT_TITLE_REQUEST_PER_ADDRESS": "5 per day",
+    # Failed logins from one address (portal/auth/throttle.py delays each account too).
+    "RATELIMIT_LOGIN_FAILURES_PER_CLIENT": "100 per 10 minutes",
 }
 
 
@@ -94,8 +96,11 @@ FIXED = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "STAFF_SESSION_HOURS": 12,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_LOCK_MINUTES": 15,
+    # Login throttling (portal/auth/throttle.py): delays that grow, never a lock.
+    "LOGIN_FREE_FAILURES": 5,  # checked at once; after the 5th the next waits
+    "LOGIN_FIRST_DELAY_SECONDS": 10,  # then 20, 40, ... up to
+    "LOGIN_MAX_DELAY_SECONDS": 900,
+    "LOGIN_FORGET_HOURS": 24,  # failures older than this are forgotten (rows deleted)
     "OUTBOX_BATCH_SIZE": 200,
     "PASSWORD_LINK_HOURS": 72,
     # Days a public form's sender has to confirm the address (portal/confirmations.py).

@@ -76,6 +76,19 @@ def public_form(form: str):
     return decorate
 
 
+LOGIN_LIMITED = ("この端末(ネットワーク)からのログインの失敗が多すぎます。10分ほど待ってから、"
+                 "もう一度お試しください。")
+
+
+def login_form(view):
+    """Failed logins per client address, on top of the per-account delays: one address
+    guessing across many IDs. Only failures (401) count, so a whole school logging in
+    through one address at 9:00 is never refused; a refused attempt costs no hash."""
+    return limiter.limit(_setting("RATELIMIT_LOGIN_FAILURES_PER_CLIENT"), methods=["POST"],
+                         deduct_when=lambda response: response.status_code == 401,
+                         error_message=LOGIN_LIMITED)(view)
+
+
 def hit_destination(form: str, address: str) -> None:
     """Count one email to ``address`` from ``form``; Limited once over the daily limit."""
     setting = current_app.config[f"RATELIMIT_{form.upper()}_PER_ADDRESS"]

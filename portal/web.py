@@ -74,6 +74,12 @@ def render(full: str, fragment: str | None = None, *, http_status: int = 200, **
     return render_template(template, **context), http_status
 
 
+def _own_words(exc, default: str) -> tuple[str]:
+    """A limit's own Japanese message (``error_message=`` of Flask-Limiter), else ours."""
+    limit = getattr(exc, "limit", None)
+    return (str(exc.description) if limit is not None and limit.error_message else default,)
+
+
 def jdate(value: date | datetime | None, weekday: bool = False) -> str:
     """2026年12月10日 (木) in Tokyo time."""
     if value is None:
@@ -136,7 +142,7 @@ def register(app: Flask) -> None:
     }
     for code, (title, text) in messages.items():
         app.register_error_handler(
-            code, lambda exc, c=code, t=title, x=text: _error_page(c, t, x)
+            code, lambda exc, c=code, t=title, x=text: _error_page(c, t, *_own_words(exc, x))
         )
 
 

@@ -16,7 +16,8 @@ def test_security_headers(client):
 
 def test_session_cookie_is_httponly_and_samesite(client, demo):
     response = client.login("ops")
-    cookie = response.headers["Set-Cookie"]
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie")
+                if c.startswith("portal_session=")]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert "Expires" not in cookie  # ends with the browser

@@ -32,6 +32,15 @@ def purge_unconfirmed_public_forms(day: date) -> int:
     return confirmations.purge_expired(clock.now())
 
 
+@step
+def purge_forgotten_login_failures(day: date) -> int:
+    """Delete the login throttles whose failures are forgotten: a row was made for every
+    ID anyone typed, unknown ones included (portal/auth/throttle.py). By the clock's now."""
+    from portal.auth import throttle
+
+    return throttle.purge_forgotten()
+
+
 def daily() -> dict[str, int]:
     """The job `rq cron` runs every night: today's work, in Tokyo."""
     from portal import clock

@@ -12,11 +12,10 @@ from flask import (
     url_for,
 )
 
-from portal import params, secret_urls
-from portal.auth import services
+from portal import params, ratelimits, secret_urls
+from portal.auth import services, throttle
 from portal.auth.forms import LoginForm, SetPasswordForm
 from portal.extensions import login_manager
-from portal.web import jdatetime
 
 bp = Blueprint("auth", __name__)
 
@@ -28,6 +27,7 @@ BAD_LOGIN = "ログインIDまたはパスワードが正しくありません�
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimits.login_form
 def login():
     form = LoginForm()
     go_on = params.local_path(request.args.get("next"))  # checked before anything is written
@@ -37,10 +37,7 @@ def login():
             services.log_in(result.user)
             return redirect(go_on or url_for("main.index"))
         if result.locked_until:
-            form.form_errors.append(
-                "ログインの失敗が続いたため、このIDは "
-                f"{jdatetime(result.locked_until)} までログインできません。"
-            )
+            form.form_errors.append(throttle.refusal(result.locked_until))
         else:
             form.form_errors.append(BAD_LOGIN)
         return render_template("auth/login.html", form=form), 401

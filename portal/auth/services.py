@@ -28,18 +28,16 @@ class LoginResult:
 
 def authenticate(login_id: str, password: str) -> LoginResult:
     """Check a staff login. Unknown ID and wrong password look and take the same."""
-    until = throttle.locked_until(REALM, login_id)
-    if until is not None:
-        security.spend_verify_time()
-        return LoginResult(locked_until=until)
+    attempt = throttle.begin(REALM, login_id)  # counted before the check
+    if attempt.refused_until is not None:
+        return LoginResult(locked_until=attempt.refused_until)  # no hash: costs nothing
     user = db.session.scalar(
         select(StaffUser).where(StaffUser.login_id == throttle.normalise(login_id))
     )
     ok = security.verify_password(user.password_hash if user else None, password)
     if not (ok and user and user.active):
-        throttle.record_failure(REALM, login_id)
         return LoginResult()
-    throttle.reset(REALM, login_id)
+    throttle.succeeded(attempt)
     return LoginResult(user=user)
 
 

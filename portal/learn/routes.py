@@ -13,7 +13,8 @@ from flask import (
     url_for,
 )
 
-from portal import clock, params
+from portal import clock, params, ratelimits
+from portal.auth import throttle
 from portal.catalog import services as catalog
 from portal.catalog.forms import CatalogFilterForm
 from portal.extensions import db
@@ -21,7 +22,7 @@ from portal.learn import reading, services
 from portal.learn.forms import BookmarkForm, LearnerLoginForm, RemoveBookmarkForm
 from portal.models import Contract
 from portal.models.people import SHARED
-from portal.web import is_htmx, jdatetime, render
+from portal.web import is_htmx, render
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -67,6 +68,7 @@ def not_found(exc):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimits.login_form
 def login():
     form = LearnerLoginForm()
     if not form.validate_on_submit():
@@ -76,9 +78,7 @@ def login():
         services.log_in(result.learner, result.contract)
         return redirect(url_for("learn.index"))
     if result.locked_until:
-        form.form_errors.append(
-            f"ログインの失敗が続いたため、このIDは {jdatetime(result.locked_until)} までログインできません。"
-        )
+        form.form_errors.append(throttle.refusal(result.locked_until))
     else:
         form.form_errors.append(result.refusal or BAD_LOGIN)
     return render_template("learn/login.html", form=form), 403 if result.refusal else 401

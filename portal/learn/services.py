@@ -58,15 +58,13 @@ def find_learner(login_id: str) -> Learner | None:
 
 def authenticate(login_id: str, password: str) -> LoginResult:
     """Check a learner login. Unknown ID and wrong password look and take the same."""
-    until = throttle.locked_until(REALM, login_id)
-    if until is not None:
-        security.spend_verify_time()
-        return LoginResult(locked_until=until)
+    attempt = throttle.begin(REALM, login_id)  # counted before the check
+    if attempt.refused_until is not None:
+        return LoginResult(locked_until=attempt.refused_until)  # no hash: costs nothing
     learner = find_learner(login_id)
     if not _password_matches(learner, password):
-        throttle.record_failure(REALM, login_id)
         return LoginResult()
-    throttle.reset(REALM, login_id)
+    throttle.succeeded(attempt)
     today = clock.today()
     refusal = account_refusal(learner, today)
     contract = None if refusal else contract_in_force(learner.id, today)

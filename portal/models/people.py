@@ -160,7 +160,9 @@ class PasswordToken(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed logins per account (not per address: a whole school shares one IP)."""
+    """Failed logins per account (not per address: a whole school shares one IP), or per
+    account and trusted browser (portal/auth/throttle.py). A row goes once its failures
+    are forgotten (``LOGIN_FORGET_HOURS`` after the last one) or the login succeeds."""
 
     __tablename__ = "login_throttles"
     __table_args__ = (UniqueConstraint("realm", "login_key"),)
@@ -168,6 +170,7 @@ class LoginThrottle(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     realm: Mapped[str] = mapped_column(String(10))
     login_key: Mapped[str] = mapped_column(String(64))
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(default=0)  # attempts counted, before each check
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The next attempt is not checked (and costs no password hash) before this moment.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
