@@ -144,7 +144,17 @@ def redeem_password_link(token: str, password: str) -> str | None:
     row = _usable(token)
     if row is None:
         return None
-    row.used_at = clock.now()
+    # Used once: of two submissions at once (a double click), only one sets the password.
+    claimed = db.session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None),
+               PasswordToken.revoked_at.is_(None))
+        .values(used_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()
+        return None
     if row.staff_user_id is not None:
         user = db.session.get(StaffUser, row.staff_user_id)
         user.password_hash = security.hash_password(password)

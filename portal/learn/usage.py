@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
-
+from portal import clock
+from portal.dbutil import insert_ignoring_conflicts
 from portal.extensions import db
 from portal.models import LearnerSession, UsageEvent
 from portal.models.usage import BOOK_OPEN, LOGIN
@@ -17,33 +17,24 @@ def record_login(row: LearnerSession, organisation_id: int) -> None:
             contract_id=row.contract_id,
             organisation_id=organisation_id,
             kind=LOGIN,
+            session_id=row.id,
         )
     )
 
 
 def record_book_open(row: LearnerSession, organisation_id: int, book_id: int) -> bool:
-    """Count a title opened, once per session: turning its pages is still one reading."""
-    already = db.session.scalar(
-        select(
-            exists().where(
-                # (contract_id, at) leads the query, so the monthly index serves it.
-                UsageEvent.contract_id == row.contract_id,
-                UsageEvent.at >= row.created_at,
-                UsageEvent.learner_id == row.learner_id,
-                UsageEvent.kind == BOOK_OPEN,
-                UsageEvent.book_id == book_id,
-            )
-        )
-    )
-    if already:
-        return False
-    db.session.add(
-        UsageEvent(
+    """Count a title opened, once per session: turning its pages is still one reading.
+    Simultaneous opens (a double click, a second tab) insert one row: the unique
+    (session, book) decides, so a check-then-insert race cannot count it twice."""
+    inserted = db.session.execute(
+        insert_ignoring_conflicts(UsageEvent, ["session_id", "book_id"]).values(
+            at=clock.now(),
             learner_id=row.learner_id,
             contract_id=row.contract_id,
             organisation_id=organisation_id,
             kind=BOOK_OPEN,
             book_id=book_id,
+            session_id=row.id,
         )
     )
-    return True
+    return bool(inserted.rowcount)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -30,6 +30,10 @@ class UsageEvent(db.Model):
         # The operators' overview reads one month of every contract: without this index
         # it scans the whole history (docs/PERFORMANCE.md, issue 7).
         Index("ix_usage_events_at", "at"),
+        # A title counts once per session, however many requests open it at once (a double
+        # click, a second tab): the database decides, not a check before the insert. A
+        # login (no book) is not constrained: NULLs are distinct.
+        UniqueConstraint("session_id", "book_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,3 +43,5 @@ class UsageEvent(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     kind: Mapped[str] = mapped_column(String(10))
     book_id: Mapped[int | None] = mapped_column(ForeignKey("books.id"))
+    # The learner session it happened in (None for events from before it was recorded).
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("learner_sessions.id"))
