@@ -57,6 +57,8 @@ def from_environment(instance_path: str) -> dict[str, object]:
         "SECRETARIAT_EMAIL": os.environ.get("SECRETARIAT_EMAIL", "office@elibrary.example.jp"),
         "PORTAL_TODAY": os.environ.get("PORTAL_TODAY") or None,
         "LEARNER_IDLE_MINUTES": int(os.environ.get("LEARNER_IDLE_MINUTES", "20")),
+        # Staff are logged out after this much inactivity (and after 12 hours anyway).
+        "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "60")),
         "SESSION_COOKIE_SECURE": https,
         # Tuning of the outbox (the fault drills shorten them to seconds).
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("OUTBOX_LEASE_SECONDS", "120")),

@@ -3,6 +3,8 @@ server-side sessions, CSRF."""
 
 import time
 
+from sqlalchemy import select
+
 from portal.extensions import db
 from portal.models import StaffSession
 
@@ -103,3 +105,21 @@ def test_missing_login_redirects_to_the_login_page(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_staff_are_logged_out_after_an_idle_hour(app, client, demo):
+
+    app.config["PORTAL_NOW"] = "2026-06-10T09:00:00"
+    client.login("coord-a")
+    app.config["PORTAL_NOW"] = "2026-06-10T09:59:00"  # 59 minutes later: still in
+    assert client.get("/renewals/").status_code == 200
+    app.config["PORTAL_NOW"] = "2026-06-10T10:58:30"  # 59.5 minutes after that request
+    assert client.get("/renewals/").status_code == 200
+    app.config["PORTAL_NOW"] = "2026-06-10T11:59:00"  # an hour without a request
+    gone = client.get("/renewals/")
+    assert gone.status_code == 302 and gone.headers["Location"].startswith("/login")
+    page = client.get(gone.headers["Location"]).get_data(as_text=True)
+    assert "60分間操作がなかったため、ログアウトしました" in page
+    ended = db.session.scalar(select(StaffSession).order_by(StaffSession.id.desc()))
+    assert ended.end_reason == "idle"
+    assert client.get("/renewals/").status_code == 302  # the cookie opens nothing now

@@ -162,8 +162,9 @@ def test_row_errors_are_named_and_block_the_confirm(coord, approved, make):
     rows[4] = ["", "名前だけの行"]
     preview = upload(coord, approved, xlsx(rows, header=["ユーザID", "氏名"]))
     text = preview.get_data(as_text=True)  # a preview with errors opens on them
-    assert "3行目: ユーザID「NOPE-404」は登録されていません。" in text
-    assert "4行目: ユーザID「ZZ99-001」は他の組織のユーザIDです。" in text
+    assert "3行目: ユーザID「NOPE-404」はこの契約のユーザIDではありません。" in text
+    # Another organisation's ID reads like an unknown one: its existence is not told.
+    assert "4行目: ユーザID「ZZ99-001」はこの契約のユーザIDではありません。" in text
     assert f"5行目: ユーザID「{ids(approved, [1])[0]}」が重複しています(2行目と同じ)。" in text
     assert "6行目: ユーザIDが空です。" in text
     response = coord.post(url(approved, "/continuing/confirm"), {"upload_id": upload_id_of(preview)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, session
+from flask import current_app, flash, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -18,6 +18,10 @@ from portal.models import Learner, LearnerSession, PasswordToken, StaffSession, 
 
 REALM = "staff"
 SESSION_KEY = "staff_sid"
+IDLE = "idle"
+# Activity is written at most this often: against an hour's idle limit the difference is
+# nothing, and most requests then write nothing.
+ACTIVITY_STEP = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -85,19 +89,40 @@ def load_user(user_id: str) -> StaffUser | None:
         return None
     # One query per request: the user, their organisation (the menu shows it) and the
     # proof that this browser's session is open.
-    user = db.session.scalar(
-        select(StaffUser)
+    now = clock.now()
+    found = db.session.execute(
+        select(StaffUser, StaffSession.id, StaffSession.last_seen_at)
         .join(StaffSession, StaffSession.user_id == StaffUser.id)
         .where(
             StaffSession.token_hash == security.token_hash(token),
             StaffSession.ended_at.is_(None),
-            StaffSession.expires_at > clock.now(),
+            StaffSession.expires_at > now,
         )
         .options(joinedload(StaffUser.organisation))
-    )
-    if user is None or str(user.id) != user_id or not user.active:
+    ).first()
+    if found is None:
         return None
+    user, session_id, last_seen = found
+    if str(user.id) != user_id or not user.active:
+        return None
+    if last_seen + idle_limit() <= now:
+        end_sessions(StaffSession.id == session_id, IDLE)
+        db.session.commit()
+        session.pop(SESSION_KEY, None)
+        minutes = current_app.config["STAFF_IDLE_MINUTES"]
+        flash(f"{minutes}分間操作がなかったため、ログアウトしました。もう一度ログインしてください。",
+              "info")
+        return None
+    if now - last_seen >= ACTIVITY_STEP:
+        db.session.execute(update(StaffSession).where(StaffSession.id == session_id)
+                           .values(last_seen_at=now))
+        db.session.commit()
     return user
+
+
+def idle_limit() -> timedelta:
+    """How long a staff session lives without a request (STAFF_IDLE_MINUTES)."""
+    return timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
 
 
 def issue_password_link(user: StaffUser) -> str:

@@ -124,24 +124,18 @@ def _store(upload: ListUpload, check: _Check, chunk: list[tuple]) -> None:
 
 
 def _explain_misses(logins: list[str], organisation_id: int) -> dict[str, str]:
-    """Why each ID is not on this contract: unknown, another organisation's, or another
-    contract's of the same organisation."""
-    owners = {login: (owner, replaced) for login, owner, replaced in db.session.execute(
-        select(Learner.login_id, Learner.organisation_id, Learner.replaced_by_id)
-        .where(Learner.login_id.in_(logins))
-    )}
-    reasons = {}
-    for login in logins:
-        owner, replaced = owners.get(login, (None, None))
-        if owner is None:
-            reasons[login] = f"ユーザID「{login}」は登録されていません。"
-        elif owner != organisation_id:
-            reasons[login] = f"ユーザID「{login}」は他の組織のユーザIDです。"
-        elif replaced:
-            reasons[login] = f"ユーザID「{login}」は新しいIDに切り替わっています(カードの再発行または年度末の更新)。新しいIDを記入してください。"
-        else:
-            reasons[login] = f"ユーザID「{login}」はこの契約のユーザIDではありません。"
-    return reasons
+    """Why each ID is not on this contract. Only the organisation's own IDs are looked at:
+    whether an ID exists elsewhere (unknown, or another organisation's) is nobody's
+    business here, so both read 「この契約のユーザIDではありません」."""
+    replaced = set(db.session.scalars(
+        select(Learner.login_id).where(Learner.login_id.in_(logins),
+                                       Learner.organisation_id == organisation_id,
+                                       Learner.replaced_by_id.is_not(None))
+    ))
+    return {login: (
+        f"ユーザID「{login}」は新しいIDに切り替わっています(カードの再発行または年度末の更新)。新しいIDを記入してください。"
+        if login in replaced else f"ユーザID「{login}」はこの契約のユーザIDではありません。"
+    ) for login in logins}
 
 
 def _current_list_id(renewal: Renewal) -> int | None:
