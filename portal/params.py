@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
+from flask import request
 from werkzeug.routing import BaseConverter, ValidationError
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: no row has a bigger id
@@ -53,6 +54,21 @@ def local_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
+
+
+def has_nul() -> bool:
+    """Whether the request's path, query or form holds a NUL character: no text of ours
+    ever does, and PostgreSQL refuses it in a text value (a 500 wherever it reached a
+    query). Uploaded files are not looked at: they are bytes."""
+    if "\x00" in request.path:
+        return True
+    values = [*request.args.values()]
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        values += [*request.form.values(), *request.form.keys()]
+    return any("\x00" in value for value in [*values, *request.args.keys()])
+
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 class IdConverter(BaseConverter):

@@ -9,7 +9,7 @@ from flask import Flask, abort, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from portal import clock
+from portal import clock, params
 
 WEEKDAYS = "月火水木金土日"
 
@@ -129,7 +129,14 @@ def register(app: Flask) -> None:
                            "ページの有効期限が切れたか、別の画面から送信されました。"
                            "ページを読み込み直してから、もう一度操作してください。")
 
+    @app.before_request
+    def refuse_nul():
+        if params.has_nul():
+            abort(400)
+
     messages = {
+        400: ("送信内容を読み取れません",
+              "使えない文字(制御文字)が含まれています。入力し直してから、もう一度お送りください。"),
         403: ("この画面を見る権限がありません", "ログインしているアカウントの役割では開けない画面です。"),
         404: ("ページが見つかりません", "URL が正しいか、ご契約の組織のものかをご確認ください。"),
         405: ("この方法では操作できません", "画面のボタンから操作してください。"),

@@ -103,3 +103,11 @@ def test_a_status_filter_is_a_filter_not_the_answer_code(client, demo):
     page = client.get("/ops/outbox?status=failed").get_data(as_text=True)
     assert 'aria-current="true">失敗' in page
     assert client.get("/ops/outbox?status=nonsense").status_code == 200
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(client, demo):
+    """PostgreSQL refuses NUL in text: it answered 500 wherever a query used the value."""
+    for response in (client.get("/catalog/?q=a%00b"),
+                     client.post("/login", {"login_id": "ops\x00", "password": "x"})):
+        assert response.status_code == 400
+        assert "使えない文字" in response.get_data(as_text=True)
