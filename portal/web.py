@@ -45,9 +45,7 @@ class Refused(Exception):
 
 def posted_id(field: str) -> int:
     """A numeric id posted in ``field``; anything else is a 404 (no such object)."""
-    from portal.params import whole
-
-    value = whole(request.form.get(field), low=1)
+    value = params.whole(request.form.get(field), low=1)
     if value is None:
         abort(404)
     return value

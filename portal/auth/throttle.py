@@ -97,9 +97,9 @@ def _charge(realm: str, counter: str, now: datetime) -> bool:
     forgotten = now - timedelta(hours=config["LOGIN_FORGET_HOURS"])
     failures = case((LoginThrottle.last_failure_at < forgotten, 1),
                     else_=LoginThrottle.failures + 1)
-    longest, steps, n = timedelta(seconds=config["LOGIN_MAX_DELAY_SECONDS"]), [], \
-        config["LOGIN_FREE_FAILURES"]
-    while delay(n) < longest:
+    longest = timedelta(seconds=config["LOGIN_MAX_DELAY_SECONDS"])
+    steps, n = [], config["LOGIN_FREE_FAILURES"]
+    while delay(n) < longest:  # 10 s, 20 s, … : one WHEN per step below the ceiling
         steps.append((failures == n, now + delay(n)))
         n += 1
     retry_at = case(*steps, (failures >= n, now + longest), else_=None)
