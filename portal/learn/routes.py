@@ -127,9 +127,10 @@ def read(book_id: str):
     book = _readable_or_404(book_id)
     asked = request.args.get("page")
     count = reading.page_count(book.id)
-    number = reading.clamp(request.args.get("page", type=int), count)
+    wanted = params.whole(asked, low=1, high=100_000)
+    number = reading.clamp(wanted, count)
     if asked is not None and asked != str(number):
-        flash(_page_notice(request.args.get("page", type=int), count), "info")
+        flash(_page_notice(wanted, count), "info")
         return redirect(url_for("learn.read", book_id=book.id, page=number))
     row = g.learner_session
     before = reading.open_page(

@@ -21,8 +21,8 @@ operator_only = role_required("operator")
 @bp.get("/renewals")
 @operator_only
 def renewals():
-    filters = {key: request.args.get(key) or None
-               for key in ("status", "opening_month", "organisation")}
+    filters = {key: request.args.get(key) or None for key in ("opening_month", "organisation")}
+    filters["status"] = params.choice(request.args.get("status"), services.STATUS_LABELS)
     return render("ops/renewals.html", "ops/_renewal_rows.html",
                   renewals=services.applications(**filters), filters=filters,
                   counts=services.counts_by_status(), labels=services.STATUS_LABELS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, params
 from portal.auth.access import role_required
 from portal.models.orders import STATUS_LABELS
 from portal.orders import issuance, workflow
@@ -32,7 +32,7 @@ DONE_MESSAGES = {
 @bp.get("/orders/")
 @handlers_only
 def index():
-    status = request.args.get("status") or None
+    status = params.choice(request.args.get("status"), STATUS_LABELS)
     return render("orders/index.html", orders=workflow.orders_for(current_user, status),
                   counts=workflow.counts_for(current_user), status=status,
                   labels=STATUS_LABELS, prefecture_name=prefecture_name)

@@ -103,9 +103,8 @@ def _continuing_page(contract, renewal, error: str | None = None, status: int = 
 
 
 def _preview_page(contract, renewal, upload):
-    tab = request.args.get("tab") or ("errors" if upload.error_count else "kept")
-    if tab not in preview.TABS:
-        tab = "kept"
+    tab = params.choice(request.args.get("tab"), preview.TABS) or (
+        "errors" if upload.error_count else "kept")
     page = params.whole(request.args.get("page"), low=1, high=100_000) or 1
     return render(
         "renewal/continuing_preview.html", "renewal/_preview_lines.html",

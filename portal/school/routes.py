@@ -43,7 +43,7 @@ def index():
 @coordinator_only
 def contract(contract_id: int):
     contract = school_contract(contract_id)
-    view = request.args.get("view") if request.args.get("view") in services.VIEWS else "current"
+    view = params.choice(request.args.get("view"), services.VIEWS) or "current"
     search = request.args.get("q", "")
     page = params.whole(request.args.get("page"), low=1, high=100_000) or 1
     accounts = services.account_page(contract.id, view, search, page)
