@@ -9,6 +9,7 @@ so a new page or field is walked as soon as it exists.
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from portal.demo import PASSWORD
 from portal.extensions import db
 from portal.models import Book, Category, OutboundEmail, Publisher, Renewal, SchoolOrder
+from portal.web import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -125,6 +127,8 @@ def test_no_input_answers_500(app, walk):
                     names.update(FIELD.findall(page.get_data(as_text=True)))
     names -= {"csrf_token"}
     assert {"status", "next", "page", "month", "prefecture", "publisher"} <= names
+    # render()'s own keywords must never be a parameter's name (``status=`` once was).
+    assert not set(inspect.signature(render).parameters) & names
 
     problems = []
     raised: list[str] = []
