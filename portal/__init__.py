@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_tick_steps()
     _register_hooks(app)
 
     from portal import cli, secret_urls
@@ -129,6 +130,17 @@ def _register_blueprints(app: Flask) -> None:
         from portal.dev.routes import bp as dev_bp
 
         app.register_blueprint(dev_bp)
+
+
+def _register_tick_steps() -> None:
+    """Import the modules that register steps of the daily tick (portal/daily.py): each
+    area owns its own, as it owns its blueprint."""
+    import portal.auth.throttle  # noqa: F401
+    import portal.confirmations  # noqa: F401
+    import portal.learn.daily  # noqa: F401
+    import portal.renewal.schedule  # noqa: F401
+    import portal.school.rotation  # noqa: F401
+    import portal.usage.schedule  # noqa: F401
 
 
 def _register_hooks(app: Flask) -> None:

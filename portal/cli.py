@@ -1,4 +1,5 @@
-"""The portal's commands: ``flask demo``, ``flask tick`` and ``flask worker``."""
+"""The portal's commands: ``flask demo``, ``flask tick``, ``create-operator`` and
+``check-addresses`` (``flask worker`` is the workers' own: workers/runner.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from portal import clock
 def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(tick)
-    app.cli.add_command(worker)
     app.cli.add_command(create_operator)
     app.cli.add_command(check_addresses)
 
@@ -35,22 +35,11 @@ def demo(reset: bool) -> None:
 @click.option("--date", "day", help="Run the work of this day (YYYY-MM-DD) instead of today.")
 def tick(day: str | None) -> None:
     """Run the day's scheduled work once; running it twice changes nothing."""
-    from workers.tick import run_daily
+    from portal.daily import run_daily
 
     on = date.fromisoformat(day) if day else clock.today()
     for step, count in run_daily(on).items():
         click.echo(f"{step}: {count}")
-
-
-@click.command()
-@with_appcontext
-@click.option("--queues", default="emails,default,periodic", show_default=True)
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(queues: str, burst: bool) -> None:
-    """Run an RQ worker with the app context (needs REDIS_URL)."""
-    from workers.runner import run_worker
-
-    run_worker(current_app._get_current_object(), queues.split(","), burst=burst)
 
 
 @click.command("create-operator")

@@ -14,12 +14,12 @@ The link's token moves into the session on first use, as a password link's does
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from portal import clock, security
+from portal import clock, daily, security
 from portal.extensions import db
 from portal.models.base import SenderConfirmed
 
@@ -71,9 +71,12 @@ def confirm(model, token: str | None) -> tuple[object, bool] | None:
     return (row, False) if row is not None and row.confirmed_at is not None else None
 
 
-def purge_expired(now: datetime) -> int:
-    """Delete the rows of every public form (each model with ``SenderConfirmed``'s
-    columns) whose sender never confirmed before the link expired; how many."""
+@daily.step
+def purge_unconfirmed_public_forms(day: date) -> int:
+    """The tick: delete the rows of every public form (each model with
+    ``SenderConfirmed``'s columns) whose sender never confirmed before the link expired,
+    by the clock's now: nobody but the sender ever saw them; how many."""
+    now = clock.now()
     return sum(
         db.session.execute(
             delete(model)

@@ -13,10 +13,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -61,9 +62,38 @@ def redis_connection() -> Redis | None:
 
 def queue(name: str = "default") -> Queue:
     """An RQ queue on the app's Redis."""
-    from workers.runner import AppJob
-
     return Queue(name, connection=redis_connection(), job_class=AppJob)
+
+
+_app: Flask | None = None
+
+
+def bind(app: Flask) -> None:
+    """Use ``app`` for the jobs this process runs (``flask worker`` calls it)."""
+    global _app
+    _app = app
+
+
+def _job_app() -> Flask:
+    global _app
+    if _app is None:  # a plain `rq worker` started outside the Flask CLI
+        from portal import create_app
+
+        _app = create_app()
+    return _app
+
+
+class AppJob(Job):
+    """An RQ job run in a fresh app context, with its database session removed after."""
+
+    def perform(self):
+        from portal.extensions import db
+
+        with _job_app().app_context():
+            try:
+                return super().perform()
+            finally:
+                db.session.remove()
 
 
 def resolve(path: str):

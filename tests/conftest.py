@@ -226,6 +226,9 @@ class PortalRunner:
 
     def __init__(self, app):
         self.app = app
+        from workers import runner
+
+        runner.register(app)  # as wsgi.py does: `flask worker` is the workers' command
         self.runner = app.test_cli_runner()
 
     def invoke(self, *args, **kwargs):

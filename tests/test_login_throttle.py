@@ -8,6 +8,7 @@ import concurrent.futures
 import re
 import urllib.parse
 import urllib.request
+from datetime import date
 from http.cookiejar import CookieJar
 
 import pytest
@@ -105,7 +106,7 @@ def test_unknown_ids_are_throttled_alike_and_their_rows_expire(app, client, demo
     assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 1
     at(app, "2026-06-11T08:59:00")  # within a day of the last failure: kept
     with app.app_context():
-        assert throttle.purge_forgotten() == 0
+        assert throttle.purge_forgotten_login_failures(date(2026, 6, 11)) == 0
     at(app, "2026-06-11T09:01:00")
     result = runner.invoke(args=["tick", "--date", "2026-06-11"])
     assert result.exit_code == 0, result.output

@@ -1,53 +1,27 @@
-"""The RQ side: a Job class that runs inside the app context, and the worker entry point."""
+"""The worker: ``flask worker`` works the RQ queues with the app's jobs (portal/jobs.py's
+AppJob runs each in an app context). Registered on the app by wsgi.py, so that the
+portal never imports this package: the domain registers, workers only run."""
 
 from __future__ import annotations
 
 import logging
 import time
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from redis.exceptions import RedisError
 from rq import Queue, Worker
-from rq.job import Job
 
 from portal import jobs
-from portal.extensions import db
+from portal.jobs import AppJob
 
 log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 2
-_app: Flask | None = None
-
-
-def bind(app: Flask) -> None:
-    """Use ``app`` for the jobs this process runs (``flask worker`` calls it)."""
-    global _app
-    _app = app
-
-
-def _current_app() -> Flask:
-    global _app
-    if _app is None:  # a plain `rq worker` started outside the Flask CLI
-        from portal import create_app
-
-        _app = create_app()
-    return _app
-
-
-class AppJob(Job):
-    """An RQ job run in a fresh app context, with its database session removed after."""
-
-    def perform(self):
-        with _current_app().app_context():
-            try:
-                return super().perform()
-            finally:
-                db.session.remove()
-
-
 def run_worker(app: Flask, queue_names: list[str], burst: bool = False) -> None:
     """Work the queues until stopped; sweep the outbox first. A Redis restart is waited
     out, not fatal: the jobs it forgot are recreated by the sweep when it is back."""
-    bind(app)
+    jobs.bind(app)
     connection = jobs.redis_connection()
     if connection is None:
         raise SystemExit("REDIS_URL is not set: jobs run in-process, no worker is needed.")
@@ -69,3 +43,17 @@ def _work(connection, queue_names: list[str], burst: bool) -> None:
     jobs.enqueue_now("workers.sweep.sweep", queue="emails")
     worker = Worker(queues, connection=connection, job_class=AppJob)
     worker.work(burst=burst, with_scheduler=not burst)
+
+
+@click.command()
+@with_appcontext
+@click.option("--queues", default="emails,default,periodic", show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: str, burst: bool) -> None:
+    """Run an RQ worker with the app context (needs REDIS_URL)."""
+    run_worker(current_app._get_current_object(), queues.split(","), burst=burst)
+
+
+def register(app: Flask) -> None:
+    """Add ``flask worker`` to ``app``'s commands."""
+    app.cli.add_command(worker)

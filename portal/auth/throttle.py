@@ -25,13 +25,13 @@ import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, delete, or_, select, update
 
-from portal import clock
+from portal import clock, daily
 from portal.dbutil import insert_ignoring_conflicts
 from portal.extensions import db
 from portal.models import LoginThrottle
@@ -130,14 +130,15 @@ def succeeded(attempt: Attempt) -> None:
     _remember_device(attempt.realm, attempt.login_key)
 
 
-def purge_forgotten() -> int:
-    """Delete the rows whose failures are forgotten and whose delay is over (the tick)."""
+@daily.step
+def purge_forgotten_login_failures(day: date) -> int:
+    """The tick: delete the rows whose failures are forgotten and whose delay is over, by
+    the clock's now. A row was made for every ID anyone typed, unknown ones included."""
     now = clock.now()
     forgotten = now - timedelta(hours=current_app.config["LOGIN_FORGET_HOURS"])
     result = db.session.execute(delete(LoginThrottle).where(
         LoginThrottle.last_failure_at < forgotten,
         or_(LoginThrottle.retry_at.is_(None), LoginThrottle.retry_at < now)))
-    db.session.commit()
     return result.rowcount or 0
 
 

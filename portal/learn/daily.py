@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from portal import clock
+from portal.daily import step
 from portal.learn import services
-from workers.tick import step
 
 
 @step

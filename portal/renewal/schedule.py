@@ -7,13 +7,13 @@ from datetime import date
 from sqlalchemy import exists, select
 
 from portal import audit, clock, deadlines
+from portal.daily import step
 from portal.extensions import db
 from portal.learn import services as learner_sessions
 from portal.models import Contract, Enrolment, Learner, Renewal
 from portal.models.contract import APPLIED, APPROVED, LAPSED, PROVISIONAL
 from portal.models.people import ACTIVE
 from portal.renewal import notices
-from workers.tick import step
 
 
 def contracts_in_window(day: date) -> list[Contract]:

@@ -24,6 +24,7 @@ from sqlalchemy import exists, select, update
 
 from portal import accounts, audit, clock, deadlines
 from portal.accounts import NewLearner
+from portal.daily import step
 from portal.dbutil import lock_row
 from portal.extensions import db
 from portal.learn import services as learner_sessions
@@ -31,7 +32,6 @@ from portal.models import AccountRotation, Contract, Enrolment, Learner
 from portal.models.contract import NEW
 from portal.models.people import ACTIVE
 from portal.school import notices
-from workers.tick import step
 
 ROTATION_MONTH = 3
 

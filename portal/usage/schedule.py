@@ -6,11 +6,11 @@ from datetime import date
 
 from sqlalchemy import and_, select
 
+from portal.daily import step
 from portal.extensions import db
 from portal.models import Contract, UsageReport
 from portal.usage import figures, services
 from portal.usage.months import Month
-from workers.tick import step
 
 
 @step

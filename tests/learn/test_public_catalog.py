@@ -115,7 +115,7 @@ def test_an_unconfirmed_request_reaches_no_publisher_and_is_deleted_after_3_days
 
     from conftest import PortalClient
 
-    from workers.tick import run_daily
+    from portal.daily import run_daily
 
     app = make_app(PORTAL_NOW="2026-06-01T09:00:00")
     client = PortalClient(app)

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.daily import run_daily
 from portal.extensions import db
 from portal.models import Learner, LearnerSession
-from workers.tick import run_daily
 
 from .helpers import IDLE, NOW, REPLACED, TODAY, move_clock, text
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from portal.daily import run_daily
 from portal.extensions import db
 from portal.models import Bookmark, LearnerSession, ReadingPosition, UsageEvent
-from workers.tick import run_daily
 
 from .helpers import NOW, TODAY, move_clock, text
 

@@ -12,9 +12,9 @@ from conftest import PortalClient
 from factories import PASSWORD
 from sqlalchemy import func, select
 
+from portal.daily import run_daily
 from portal.extensions import db
 from portal.models import OutboundEmail, SchoolOrder
-from workers.tick import run_daily
 
 from .conftest import TODAY, application, confirm_by_email
 
