@@ -13,6 +13,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, has_app_context, make_response
+from flask_login import current_user
 
 # RFC 9106's low-memory profile in production; the test suite may ask for argon2-cffi's
 # cheapest parameters (PASSWORD_HASH_PROFILE=test), which keep the same code paths.
@@ -129,8 +130,6 @@ def set_security_headers(response):
 
 
 def _logged_in() -> bool:
-    from flask_login import current_user
-
     return bool(current_user and current_user.is_authenticated)
 
 

@@ -72,10 +72,10 @@ def render(full: str, fragment: str | None = None, *, http_status: int = 200, **
     return render_template(template, **context), http_status
 
 
-def _own_words(exc, default: str) -> tuple[str]:
+def _own_words(exc, default: str) -> str:
     """A limit's own Japanese message (``error_message=`` of Flask-Limiter), else ours."""
     limit = getattr(exc, "limit", None)
-    return (str(exc.description) if limit is not None and limit.error_message else default,)
+    return str(exc.description) if limit is not None and limit.error_message else default
 
 
 def jdate(value: date | datetime | None, weekday: bool = False) -> str:
@@ -147,7 +147,7 @@ def register(app: Flask) -> None:
     }
     for code, (title, text) in messages.items():
         app.register_error_handler(
-            code, lambda exc, c=code, t=title, x=text: _error_page(c, t, *_own_words(exc, x))
+            code, lambda exc, c=code, t=title, x=text: _error_page(c, t, _own_words(exc, x))
         )
 
 

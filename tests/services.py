@@ -4,7 +4,9 @@ process groups, and a wait that names what it waited for."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -12,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
@@ -197,3 +200,38 @@ def gunicorn(database_url, tmp_path):
 def access_log(tmp_path, base: str) -> str:
     port = base.rsplit(":", 1)[1]
     return (tmp_path / f"access-{port}.log").read_text()
+
+
+class HttpBrowser:
+    """A browser of its own against a served app (``gunicorn``): its cookies, and the
+    fields of the last page it read, so that a POST carries that page's CSRF token.
+    Redirects are followed, as a browser would."""
+
+    FIELD = r'name="{}"[^>]*value="([^"]*)"'
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.page = ""
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(path)
+
+    def post(self, path: str, fields: dict) -> tuple[int, str]:
+        """``fields`` posted with the CSRF token of the last page read."""
+        data = {"csrf_token": self.field("csrf_token"), **fields}
+        return self._open(path, urllib.parse.urlencode(data).encode())
+
+    def field(self, name: str) -> str:
+        """The value of the field ``name`` on the last page read."""
+        return re.search(self.FIELD.format(re.escape(name)), self.page)[1]
+
+    def _open(self, path: str, data: bytes | None = None) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, data, timeout=60) as response:
+                status, body = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read().decode()
+        self.page = body
+        return status, body

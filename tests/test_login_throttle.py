@@ -5,14 +5,11 @@ parallel attempts cannot slip past the count; rows expire."""
 from __future__ import annotations
 
 import concurrent.futures
-import re
-import urllib.parse
-import urllib.request
 from datetime import date
-from http.cookiejar import CookieJar
 
 import pytest
 from conftest import PortalClient
+from services import HttpBrowser
 from sqlalchemy import func, select
 
 from portal import security
@@ -137,28 +134,14 @@ def test_one_address_failing_across_many_ids_is_stopped(make_app, make_client, h
 
 def _attempt(base: str, login_id: str, password: str) -> str:
     """One browser: the login page (for its CSRF token), then the POST; what it was told."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-    data = urllib.parse.urlencode({"csrf_token": token, "login_id": login_id,
-                                   "password": password}).encode()
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener.add_handler(NoRedirect())
-    try:
-        answer = opener.open(f"{base}/login", data=data, timeout=60)
-        return "in" if answer.status == 200 and "ログアウト" in answer.read().decode() else "?"
-    except urllib.error.HTTPError as exc:
-        if exc.code == 302:
-            return "in"
-        body = exc.read().decode()
-        if "正しくありません" in body:
-            return "checked"
-        return "throttled" if "ログインできません" in body else f"{exc.code}"
+    browser = HttpBrowser(base)
+    browser.get("/login")
+    status, body = browser.post("/login", {"login_id": login_id, "password": password})
+    if status == 200 and "ログアウト" in body:
+        return "in"
+    if "正しくありません" in body:
+        return "checked"
+    return "throttled" if "ログインできません" in body else str(status)
 
 
 def test_parallel_guesses_are_counted_before_they_are_checked(gunicorn, demo):

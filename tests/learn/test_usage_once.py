@@ -5,11 +5,8 @@ insert. Under gunicorn with several workers, on PostgreSQL in CI."""
 from __future__ import annotations
 
 import concurrent.futures
-import re
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 
+from services import HttpBrowser
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -19,25 +16,17 @@ from portal.models.usage import BOOK_OPEN
 from .helpers import PASSWORD, TODAY
 
 
-def logged_in_opener(base: str, login_id: str):
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/learn/login", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-    data = urllib.parse.urlencode({"csrf_token": token, "login_id": login_id,
-                                   "password": PASSWORD}).encode()
-    assert "ログアウト" in opener.open(f"{base}/learn/login", data=data, timeout=60).read().decode()
-    return opener
-
-
 def test_simultaneous_opens_count_once(gunicorn, world, make_book, make_learner):
     books = [make_book(pages=2) for _ in range(5)]
     learner = make_learner()
     base = gunicorn(workers=4, PORTAL_TODAY=TODAY.isoformat())
-    opener = logged_in_opener(base, learner.login_id)
+    browser = HttpBrowser(base)
+    browser.get("/learn/login")
+    _, page = browser.post("/learn/login", {"login_id": learner.login_id, "password": PASSWORD})
+    assert "ログアウト" in page
 
     def open_book(book_id: int) -> int:
-        return opener.open(f"{base}/learn/books/{book_id}", timeout=60).status
+        return browser.get(f"/learn/books/{book_id}")[0]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         for book in books:  # four requests at once for each title

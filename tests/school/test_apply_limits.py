@@ -3,13 +3,9 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 
+from services import HttpBrowser
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -95,30 +91,16 @@ def test_a_typing_mistake_costs_no_send(make_app, world):
 # --- in parallel, under gunicorn -----------------------------------------------------
 
 
-def _browser(base: str):
-    """A browser of its own: cookies, and the form's CSRF token and submission key."""
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    page = opener.open(base + "/apply").read().decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    key = re.search(r'name="submission_key" value="([^"]+)"', page)[1]
-    return opener, csrf, key
-
-
 def _post_in_parallel(base: str, forms: list[dict]) -> list[int]:
-    browsers = [_browser(base) for _ in forms]
+    browsers = [HttpBrowser(base) for _ in forms]
+    for browser in browsers:
+        browser.get("/apply")
     start, answers = threading.Barrier(len(forms)), [0] * len(forms)
 
     def post(n: int) -> None:
-        opener, csrf, key = browsers[n]
-        data = urllib.parse.urlencode({**forms[n], "csrf_token": csrf,
-                                       "submission_key": key}).encode()
+        fields = {**forms[n], "submission_key": browsers[n].field("submission_key")}
         start.wait()
-        try:
-            with opener.open(base + "/apply", data) as response:
-                answers[n] = response.status
-        except urllib.error.HTTPError as exc:
-            answers[n] = exc.code
+        answers[n] = browsers[n].post("/apply", fields)[0]
 
     threads = [threading.Thread(target=post, args=(n,)) for n in range(len(forms))]
     for thread in threads:
